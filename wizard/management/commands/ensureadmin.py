@@ -1,0 +1,30 @@
+"""Create a first migration admin when there is none, and print its password once."""
+
+from __future__ import annotations
+
+import secrets
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from wizard.roles import GROUP_NAMES, Role, give_role
+
+
+class Command(BaseCommand):
+    help = "Create the account 'admin' with a generated password if no migration admin exists."
+
+    def handle(self, **options):
+        User = get_user_model()
+        admins = Group.objects.filter(name=GROUP_NAMES[Role.ADMIN], user__is_active=True)
+        if admins.exists() or User.objects.filter(is_superuser=True, is_active=True).exists():
+            return
+        password = secrets.token_urlsafe(12)
+        with transaction.atomic():
+            user = User.objects.create_user("admin", password=password)
+            give_role(user, Role.ADMIN)
+        self.stdout.write(
+            "\n  First admin account created. Log in as  admin  with password  "
+            f"{password}\n  (shown only now; change it with `manage.py changepassword admin`)\n"
+        )
