@@ -8,6 +8,7 @@ from celery.contrib.testing.worker import start_worker
 from django.contrib.auth import get_user_model
 from django.test import Client
 
+from tests.servers import dovecot, redis, samba
 from wizard.celery import app as celery_app
 from wizard.roles import Role, give_role
 
@@ -19,8 +20,6 @@ PASSWORD = "correct horse battery staple"
 
 @pytest.fixture(scope="session")
 def redis_server(tmp_path_factory):
-    from tests.servers import redis
-
     with redis.start_redis(tmp_path_factory.mktemp("redis")) as server:
         yield server
 
@@ -28,8 +27,6 @@ def redis_server(tmp_path_factory):
 @pytest.fixture(scope="session")
 def source_imap(tmp_path_factory):
     """Dovecot set up like Exchange: separator '/', Exchange's folders, a master admin."""
-    from tests.servers import dovecot
-
     with dovecot.start_exchange_like(tmp_path_factory.mktemp("source")) as server:
         yield server
 
@@ -37,8 +34,6 @@ def source_imap(tmp_path_factory):
 @pytest.fixture(scope="session")
 def target_imap(tmp_path_factory):
     """Dovecot set up like the Intra2net server's Cyrus: separator '.', folders under INBOX."""
-    from tests.servers import dovecot
-
     with dovecot.start_intra2net_like(tmp_path_factory.mktemp("target")) as server:
         yield server
 
@@ -46,8 +41,6 @@ def target_imap(tmp_path_factory):
 @pytest.fixture(scope="session")
 def directory_server(tmp_path_factory):
     """Samba as an Active Directory domain controller, seeded (tests/servers/directory_seed.py)."""
-    from tests.servers import samba
-
     with samba.start_samba(tmp_path_factory.mktemp("samba")) as server:
         yield server
 

@@ -10,4 +10,4 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "wizard.settings")
 
 app = Celery("wizard")
 app.config_from_object("django.conf:settings", namespace="CELERY")
-app.autodiscover_tasks(["wizard"])
+app.autodiscover_tasks()

@@ -31,14 +31,11 @@ def imap_endpoint(server: ImapServer) -> ImapEndpoint:
 
 
 def imap_admin_credentials(server: ImapServer) -> Credentials | None:
-    """The administrator's own login, or None when users log in for themselves."""
+    """The administrator acting for its own mailbox (Exchange wants the admin to have one), or
+    None when users log in for themselves."""
     if server.login_mode == ImapServer.LoginMode.USER or not server.admin_user:
         return None
-    return Credentials(
-        user=server.admin_user,
-        password=server.admin_password.reveal() if server.admin_password else "",
-        mode=LoginMode.USER,
-    )
+    return imap_user_credentials(server, server.admin_user)
 
 
 def imap_user_credentials(server: ImapServer, user: str, password: str = "") -> Credentials:

@@ -1,0 +1,1 @@
+"""Tests of the test-server harness in tests/servers (no Django)."""
