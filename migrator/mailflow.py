@@ -3,6 +3,7 @@ domain's MX records as this machine sees them."""
 
 from __future__ import annotations
 
+import contextlib
 import smtplib
 
 import dns.exception
@@ -24,35 +25,47 @@ def check_smtp(host: str, port: int = 25, timeout: float = 10.0) -> Check:
     return Check(name, Status.PASS, f"Answers: {greeting}.")
 
 
-def mx_hosts(domain: str, nameserver: str | None = None, port: int = 53) -> list[tuple[int, str]]:
+def _resolver(nameserver: str | None, port: int) -> dns.resolver.Resolver:
     resolver = dns.resolver.Resolver(configure=nameserver is None)
     if nameserver:
         resolver.nameservers = [nameserver]
         resolver.port = port
-    answer = resolver.resolve(domain, "MX", lifetime=10)
-    return sorted((r.preference, r.exchange.to_text(omit_final_dot=True)) for r in answer)
+    resolver.lifetime = 10
+    return resolver
+
+
+def _addresses(resolver: dns.resolver.Resolver, host: str) -> set[str]:
+    found = set()
+    for kind in ("A", "AAAA"):
+        with contextlib.suppress(dns.exception.DNSException):
+            found |= {record.to_text() for record in resolver.resolve(host, kind)}
+    return found
 
 
 def check_mx(domain: str, target_host: str, nameserver: str | None = None, port: int = 53) -> Check:
-    """Whether the domain's preferred MX is the Intra2net server (by name or address)."""
+    """Whether the domain's preferred MX is the Intra2net server (by name or by address).
+
+    `nameserver` asks that server instead of the system's resolvers."""
     name = f"MX of {domain}"
+    resolver = _resolver(nameserver, port)
     try:
-        records = mx_hosts(domain, nameserver, port)
-    except (dns.exception.DNSException, OSError) as e:
+        answer = resolver.resolve(domain, "MX")
+    except dns.exception.DNSException as e:
         return Check(name, Status.WARNING, f"The MX records could not be read ({e}).")
-    listing = ", ".join(f"{host} ({preference})" for preference, host in records)
+    records = sorted((r.preference, r.exchange.to_text(omit_final_dot=True)) for r in answer)
+    listing = ", ".join(f"{host} (preference {preference})" for preference, host in records)
     best = records[0][1]
     try:
-        same = best == target_host or bool(resolve(best) & resolve(target_host))
+        target_addresses = resolve(target_host)
     except OSError:
-        same = False
-    if same:
+        target_addresses = set()
+    if best.lower() == target_host.lower() or _addresses(resolver, best) & target_addresses:
         return Check(
             name, Status.PASS, f"Mail for {domain} goes to the Intra2net server: {listing}."
         )
     return Check(
         name,
         Status.WARNING,
-        f"Mail for {domain} still goes to {best}, not to the Intra2net server: {listing}. "
-        "Change the MX record or the forwarding at the provider (manual, chapter 15).",
+        f"Mail for {domain} still goes to {best}, not to the Intra2net server ({listing}). "
+        "Change the MX record, or the forwarding at the provider (manual, chapter 15).",
     )

@@ -155,18 +155,15 @@ def check_imap(
         )
     offered = {c.split("=")[0] for c in probe.capabilities}
     missing = [c for c in wanted if c not in offered]
-    if missing:
-        yield Check(
-            f"{label}: IMAP capabilities",
-            Status.WARNING,
-            "; ".join(CAPABILITY_NOTES[c] for c in missing).capitalize() + ".",
-        )
-    else:
-        yield Check(
-            f"{label}: IMAP capabilities",
-            Status.PASS,
-            f"Offers {', '.join(wanted)}." if wanted else "Nothing special needed.",
-        )
+    if not missing:
+        sentence = f"Offers {', '.join(wanted)}." if wanted else "Nothing special needed."
+        yield Check(f"{label}: IMAP capabilities", Status.PASS, sentence)
+        return
+    notes = [CAPABILITY_NOTES.get(c, f"{c} is missing") for c in missing]
+    sentence = "; ".join(notes).capitalize() + "."
+    if not probe.logged_in:
+        sentence += " (Read before login: servers show some capabilities only after it.)"
+    yield Check(f"{label}: IMAP capabilities", Status.WARNING, sentence)
 
 
 def check_servers(

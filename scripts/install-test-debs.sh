@@ -8,7 +8,7 @@ PACKAGES=(
     dovecot-core dovecot-imapd dovecot-pop3d
     samba samba-ad-dc samba-ad-provision winbind krb5-user ldb-tools python3-samba
     cyrus-common cyrus-admin cyrus-clients
-    redis-server openssl
+    redis-server openssl dnsmasq-base gettext
 )
 CYRUS_ROOT=/var/cache/exchange-migrator/cyrus
 IMAPD="$CYRUS_ROOT/usr/lib/cyrus/bin/imapd"

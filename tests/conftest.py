@@ -32,6 +32,14 @@ def source_imap(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
+def source_imap_tls(tmp_path_factory):
+    """The Exchange-like source with a certificate from a throwaway CA (`ca_file`): IMAPS on
+    `imaps_port`, STARTTLS on `port`."""
+    with dovecot.start_exchange_like(tmp_path_factory.mktemp("source-tls"), tls=True) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
 def target_imap(tmp_path_factory):
     """Dovecot set up like the Intra2net server's Cyrus: separator '.', folders under INBOX."""
     with dovecot.start_intra2net_like(tmp_path_factory.mktemp("target")) as server:
