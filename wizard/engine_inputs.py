@@ -6,8 +6,11 @@ import hashlib
 import tempfile
 from pathlib import Path
 
+from migrator.account_check import AccountLogin
+from migrator.directory import ImportOptions
+from migrator.directory_session import DirectoryBind, DirectoryEndpoint, parse_ldap_url
 from migrator.endpoints import Credentials, ImapEndpoint, LoginMode, Security
-from wizard.models import ImapServer
+from wizard.models import DirectoryServer, ImapServer
 
 
 def ca_file_for(pem: str) -> str | None:
@@ -49,3 +52,40 @@ def imap_user_credentials(server: ImapServer, user: str, password: str = "") -> 
         admin=server.admin_user,
         master_separator=server.master_separator,
     )
+
+
+def directory_endpoint(server: DirectoryServer, *, timeout: float = 30.0) -> DirectoryEndpoint:
+    """ldaps:// is TLS from the start; ldap:// is StartTLS when asked, else plain."""
+    return parse_ldap_url(
+        server.url,
+        plain=server.url.strip().lower().startswith("ldap://") and not server.starttls,
+        ca_file=ca_file_for(server.ca_certificate),
+        insecure=not server.verify_tls,
+        tls_name=server.tls_name,
+        timeout=timeout,
+    )
+
+
+def directory_bind(server: DirectoryServer) -> DirectoryBind:
+    return DirectoryBind(
+        user=server.bind_user,
+        password=server.bind_password.reveal() if server.bind_password else "",
+    )
+
+
+def directory_options(server: DirectoryServer) -> ImportOptions:
+    return ImportOptions(base_dn=server.base_dn, user_filter=server.search_filter)
+
+
+def account_logins(server: ImapServer, users) -> list[AccountLogin]:
+    """How to log in on the target for each user (keys are the rows' ids as text)."""
+    logins = []
+    for user in users:
+        password = user.password.reveal() if user.password else ""
+        if server.login_mode == ImapServer.LoginMode.USER and not password:
+            logins.append(AccountLogin(str(user.pk), None))
+            continue
+        logins.append(
+            AccountLogin(str(user.pk), imap_user_credentials(server, user.target_login, password))
+        )
+    return logins
