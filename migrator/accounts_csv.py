@@ -166,7 +166,10 @@ def _without_duplicates(rows: list[PasswordRow]) -> tuple[list[PasswordRow], lis
 
 # --- the accounts for the Intra2net user manager -----------------------------------------------
 
-USER_COLUMNS = ("login", "display_name", "first_name", "last_name", "email", "aliases", "groups")
+USER_COLUMNS = (
+    "login", "display_name", "first_name", "last_name", "email", "aliases", "groups",
+    "imceaex_aliases",
+)
 GROUP_COLUMNS = ("group", "email", "aliases", "members")
 LIST_SEPARATOR = ";"  # between several values in one cell
 
@@ -180,6 +183,9 @@ class AccountRow:
     email: str
     aliases: tuple[str, ...]
     groups: tuple[str, ...]
+    # The user's old internal Exchange addresses as IMCEAEX aliases (see
+    # migrator.internal_addresses.imceaex_aliases): the other fix for steps 14 and 15.
+    imceaex_aliases: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -204,6 +210,7 @@ def write_accounts_csv(accounts: Iterable[AccountRow]) -> str:
                 a.email,
                 LIST_SEPARATOR.join(a.aliases),
                 LIST_SEPARATOR.join(a.groups),
+                LIST_SEPARATOR.join(a.imceaex_aliases),
             )
             for a in accounts
         ),

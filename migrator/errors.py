@@ -40,3 +40,11 @@ class LoginRefused(PermanentError):
 
 class BadArguments(PermanentError):
     pass
+
+
+class CommandRefused(PermanentError):
+    """The server answered NO or BAD to a command that has no per-message fallback."""
+
+
+class FolderFailed(PermanentError):
+    """One folder could not be copied; the others go on."""

@@ -11,6 +11,8 @@ from enum import StrEnum
 
 from cryptography import x509
 
+from migrator.directory import probe_directory
+from migrator.directory_session import DirectoryBind, DirectoryEndpoint
 from migrator.endpoints import Credentials, ImapEndpoint, Security
 from migrator.errors import MigratorError
 from migrator.probe import probe_server
@@ -186,3 +188,12 @@ def check_servers(
         checks.append(check_certificate(label, endpoint))
         checks.extend(check_imap(label, endpoint, admin, wanted))
     return checks
+
+
+def check_directory_bind(endpoint: DirectoryEndpoint, bind: DirectoryBind, base_dn: str) -> Check:
+    """The directory: TLS, the bind, and that the base DN exists."""
+    try:
+        probe = probe_directory(endpoint, bind, base_dn)
+    except MigratorError as e:
+        return Check("Directory: bind", Status.FAIL, str(e))
+    return Check("Directory: bind", Status.PASS, probe.summary())

@@ -89,10 +89,22 @@ def test_the_accounts_file_has_field_names_first_and_one_user_a_line():
     ])
     rows = list(csv.reader(io.StringIO(text)))
     assert rows == [
-        ["login", "display_name", "first_name", "last_name", "email", "aliases", "groups"],
+        ["login", "display_name", "first_name", "last_name", "email", "aliases", "groups",
+         "imceaex_aliases"],
         ["jdoe", "Doe, John", "John", "Doe", "john@corp.example",
-         "jd@corp.example;j.doe@corp.example", "Sales;EMEA Sales"],
+         "jd@corp.example;j.doe@corp.example", "Sales;EMEA Sales", ""],
     ]
+
+
+def test_the_imceaex_aliases_are_the_last_column():
+    text = write_accounts_csv([
+        AccountRow("jdoe", "", "", "", "", (), (),
+                   imceaex_aliases=("IMCEAEX-_o=Corp_cn=jdoe@corp.example",
+                                    "IMCEAEX-_o=Old_cn=jdoe@corp.example")),
+    ])
+    assert list(csv.reader(io.StringIO(text)))[1][-1] == (
+        "IMCEAEX-_o=Corp_cn=jdoe@corp.example;IMCEAEX-_o=Old_cn=jdoe@corp.example"
+    )
 
 
 def test_the_groups_file_lists_members_by_login_and_defuses_formulas():

@@ -41,12 +41,35 @@ def test_the_users_file_holds_the_selected_users_with_their_corrections(
 
     rows = download(admin_client, "directory_export_users", migration)
 
+    imceaex = (
+        "IMCEAEX-_o=Corp_ou=Exchange+20Administrative+20Group+20+28FYDIBOHF23SPDLT+29_cn=Recipients"
+        "_cn={}@corp.example"
+    )
     assert rows == [
-        ["login", "display_name", "first_name", "last_name", "email", "aliases", "groups"],
+        ["login", "display_name", "first_name", "last_name", "email", "aliases", "groups",
+         "imceaex_aliases"],
         ["asmith", "Asmith", "A", "Smith", "asmith@corp.example", "asmith.alias@corp.example",
-         "Sales"],
+         "Sales", imceaex.format("asmith")],
         ["john.doe", "Jdoe", "J", "Doe", "jdoe@corp.example",
-         "jd@corp.example;john@corp.example", "EMEA Sales;Sales"],
+         "jd@corp.example;john@corp.example", "EMEA Sales;Sales", imceaex.format("jdoe")],
+    ]
+
+
+def test_the_imceaex_aliases_use_the_migrations_mail_domain_and_list_every_internal_address(
+    admin_client, admin_user, migration
+):
+    migration.mail_domain = "corp.example.test"
+    migration.save()
+    asmith = MailboxUser.objects.get(sam="asmith")
+    asmith.x500 = ["/o=Corp/cn=asmith", "/o=Old Org/ou=Site A/cn=asmith", "/O=CORP/CN=ASMITH"]
+    asmith.save()
+
+    rows = download(admin_client, "directory_export_users", migration)
+
+    header, first = rows[0], rows[1]
+    assert first[header.index("imceaex_aliases")].split(";") == [
+        "IMCEAEX-_o=Corp_cn=asmith@corp.example.test",
+        "IMCEAEX-_o=Old+20Org_ou=Site+20A_cn=asmith@corp.example.test",
     ]
 
 

@@ -8,22 +8,35 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
+from wizard import copying, procedure
 from wizard.models import (
     AuditEntry,
+    ChecklistTick,
+    Confirmation,
+    CopyRun,
+    DirectoryGroup,
     DirectoryImport,
     DirectoryServer,
+    FetchAccount,
     ImapServer,
+    Job,
+    MailboxCopy,
     MailboxUser,
     Migration,
+    SharedFolder,
+    SharedFolderGrant,
+    SharedFolderSetup,
+    StepState,
 )
+from wizard.steps import CHECKLIST, STEP_BY_KEY, STEPS, Step
 
 
 def audit(migration, actor, action: str, *, subject: str = "", detail: str = "") -> AuditEntry:
-    label = actor if isinstance(actor, str) else actor.get_username()
+    """Record who did what; `actor` is an account, or a label such as a sign-off link's."""
     return AuditEntry.objects.create(
         migration=migration,
         actor=None if isinstance(actor, str) else actor,
-        actor_label=label,
+        actor_label=_label(actor),
         action=action,
         subject=subject,
         detail=detail,
@@ -69,8 +82,12 @@ def save_directory_server(migration: Migration, values: dict, actor, check: str 
             server.bind_password = password
         server.checked_at, server.check_ok, server.check_message = timezone.now(), True, check
         server.save()
-        audit(migration, actor, "saved the directory connection",
-              detail=f"{server.url} as {server.bind_user}")
+        audit(
+            migration,
+            actor,
+            "saved the directory connection",
+            detail=f"{server.url} as {server.bind_user}",
+        )
     return server
 
 
@@ -109,8 +126,7 @@ def edit_mailbox_user(user, values: dict, actor) -> list[str]:
     user.edited_fields = sorted(edited)
     with transaction.atomic():
         user.save(update_fields=[*changed, "edited_fields"])
-        audit(user.migration, actor, "edited a user", subject=user.sam,
-              detail=", ".join(changed))
+        audit(user.migration, actor, "edited a user", subject=user.sam, detail=", ".join(changed))
     return changed
 
 
@@ -123,8 +139,13 @@ def reset_mailbox_user(user, actor) -> None:
     user.edited_fields = []
     with transaction.atomic():
         user.save(update_fields=[*fields, "edited_fields"])
-        audit(user.migration, actor, "reset a user to the directory's values", subject=user.sam,
-              detail=", ".join(fields))
+        audit(
+            user.migration,
+            actor,
+            "reset a user to the directory's values",
+            subject=user.sam,
+            detail=", ".join(fields),
+        )
 
 
 def select_mailbox_users(migration: Migration, user_ids, selected: bool, actor) -> int:
@@ -132,8 +153,12 @@ def select_mailbox_users(migration: Migration, user_ids, selected: bool, actor) 
         count = MailboxUser.objects.filter(migration=migration, pk__in=user_ids).update(
             selected=selected
         )
-        audit(migration, actor, "selected users" if selected else "deselected users",
-              detail=f"{count} users")
+        audit(
+            migration,
+            actor,
+            "selected users" if selected else "deselected users",
+            detail=f"{count} users",
+        )
     return count
 
 
@@ -154,10 +179,9 @@ def store_passwords(migration: Migration, rows, actor, *, skipped: int = 0) -> i
 def purge_passwords(migration: Migration, actor) -> int:
     """Forget every user password of this migration at once."""
     with transaction.atomic():
-        count = (
-            MailboxUser.objects.filter(migration=migration, password_set_at__isnull=False)
-            .update(password="", password_set_at=None)
-        )
+        count = MailboxUser.objects.filter(
+            migration=migration, password_set_at__isnull=False
+        ).update(password="", password_set_at=None)
         audit(migration, actor, "purged the user passwords", detail=f"{count} passwords")
     return count
 
@@ -173,7 +197,575 @@ def check_target_accounts(migration: Migration, actor) -> int:
         count = users.update(target_checked_at=None, target_message="Checking…")
         if not count:
             raise ActionRefused("No user is selected.")
-        audit(migration, actor, "checked the accounts on the Intra2net server",
-              detail=f"{count} users")
+        audit(
+            migration,
+            actor,
+            "checked the accounts on the Intra2net server",
+            detail=f"{count} users",
+        )
         transaction.on_commit(lambda: run_account_check.delay(migration.pk))
+    return count
+
+
+# --- the procedure's steps, confirmations and background checks (issue 5) ---------------------
+
+
+def _step_audit(migration, actor, step: Step, what: str, note: str = "") -> None:
+    audit(migration, actor, f"{what} step {step.numbers} ({step.title})", detail=note)
+
+
+def set_step_status(migration: Migration, key: str, status: str, actor, note: str = "") -> None:
+    """Move a step to pending, in progress, done or skipped; reopening a finished step is
+    allowed and recorded."""
+    step = STEP_BY_KEY[key]
+    state = procedure.step_states(migration)[key]
+    if status in (StepState.Status.IN_PROGRESS, StepState.Status.DONE):
+        reason = procedure.locked_because(migration, step)
+        if reason:
+            raise ActionRefused(reason)
+    if status == StepState.Status.DONE:
+        reason = procedure.unfinished_because(migration, step)
+        if reason:
+            raise ActionRefused(reason)
+    reopened = state.status in procedure.FINISHED and status not in procedure.FINISHED
+    with transaction.atomic():
+        StepState.objects.update_or_create(
+            migration=migration,
+            key=key,
+            defaults={
+                "status": status,
+                "changed_at": timezone.now(),
+                "changed_by": _label(actor),
+                "note": note or state.note,
+            },
+        )
+        what = "reopened" if reopened else f"set to {StepState.Status(status).label.lower()}:"
+        _step_audit(migration, actor, step, what, note)
+
+
+def confirm(migration: Migration, key: str, actor) -> None:
+    """Confirm one of a step's items (reception off, backup copied...); the step is done when
+    all of its items are."""
+    step = next(s for s in STEPS if key in dict(s.confirmations))
+    reason = procedure.locked_because(migration, step)
+    if reason:
+        raise ActionRefused(reason)
+    with transaction.atomic():
+        _, created = Confirmation.objects.get_or_create(
+            migration=migration, key=key, defaults={"confirmed_by": _label(actor)}
+        )
+        if not created:
+            return
+        audit(migration, actor, "confirmed", detail=dict(step.confirmations)[key])
+        status = StepState.Status.IN_PROGRESS
+        if not procedure.unfinished_because(migration, step):
+            status = StepState.Status.DONE
+        set_step_status(migration, step.key, status, actor)
+
+
+def withdraw_confirmation(migration: Migration, key: str, actor) -> None:
+    step = next(s for s in STEPS if key in dict(s.confirmations))
+    with transaction.atomic():
+        if Confirmation.objects.filter(migration=migration, key=key).delete()[0]:
+            audit(
+                migration, actor, "withdrew the confirmation", detail=dict(step.confirmations)[key]
+            )
+            set_step_status(migration, step.key, StepState.Status.IN_PROGRESS, actor)
+
+
+def start_job(migration: Migration, kind: str, actor) -> Job:
+    """Queue a background check; one of a kind at a time per migration."""
+    from wizard import tasks
+
+    task = {
+        Job.Kind.PREFLIGHT: tasks.run_preflight,
+        Job.Kind.MAILBOX_CHECK: tasks.run_mailbox_check,
+        Job.Kind.MAIL_FLOW: tasks.run_mail_flow_check,
+    }[kind]
+    with transaction.atomic():
+        running = migration.jobs.filter(
+            kind=kind, status__in=[Job.Status.QUEUED, Job.Status.RUNNING]
+        )
+        if running.exists():
+            raise ActionRefused("This check is running already.")
+        job = Job.objects.create(migration=migration, kind=kind, created_by=_label(actor))
+        audit(migration, actor, f"started: {job.get_kind_display()}")
+        transaction.on_commit(lambda: task.delay(job.pk))
+    return job
+
+
+# --- the copy (step 8) ------------------------------------------------------------------------
+
+
+def _copies(migration: Migration):
+    return MailboxCopy.objects.filter(mailbox_user__migration=migration)
+
+
+def _dispatch(migration: Migration) -> None:
+    from wizard.tasks import dispatch_copies
+
+    transaction.on_commit(lambda: dispatch_copies.delay(migration.pk))
+
+
+def start_copy(migration: Migration, actor) -> int:
+    """Start copying every selected mailbox that is waiting; returns how many wait."""
+    reason = procedure.locked_because(migration, STEP_BY_KEY["copy"])
+    if reason:
+        raise ActionRefused(reason)
+    with transaction.atomic():
+        copying.ensure_copy_rows(migration)
+        Migration.objects.filter(pk=migration.pk).update(copy_paused=False)
+        waiting = _copies(migration).filter(state=MailboxCopy.State.WAITING).count()
+        set_step_status(migration, "copy", StepState.Status.IN_PROGRESS, actor)
+        audit(migration, actor, "started the copy", detail=f"{waiting} mailboxes waiting")
+        _dispatch(migration)
+    return waiting
+
+
+def pause_copy(migration: Migration, actor) -> None:
+    """Running copies stop between two batches; nothing new starts."""
+    with transaction.atomic():
+        Migration.objects.filter(pk=migration.pk).update(copy_paused=True)
+        audit(migration, actor, "paused the copy")
+
+
+def resume_copy(migration: Migration, actor) -> None:
+    with transaction.atomic():
+        Migration.objects.filter(pk=migration.pk).update(copy_paused=False)
+        _copies(migration).filter(state=MailboxCopy.State.PAUSED).update(
+            state=MailboxCopy.State.WAITING
+        )
+        audit(migration, actor, "resumed the copy")
+        _dispatch(migration)
+
+
+RETRYABLE = (
+    MailboxCopy.State.FAILED,
+    MailboxCopy.State.NEEDS_ATTENTION,
+    MailboxCopy.State.PAUSED,
+    MailboxCopy.State.DONE,
+)
+
+
+def retry_mailbox(user: MailboxUser, actor, kind: str = CopyRun.Kind.FULL) -> bool:
+    """Copy one mailbox again (what is on the target already is not copied twice)."""
+    with transaction.atomic():
+        copying.ensure_copy_rows(user.migration)
+        changed = MailboxCopy.objects.filter(mailbox_user=user, state__in=RETRYABLE).update(
+            state=MailboxCopy.State.WAITING, run_kind=kind
+        )
+        if changed:
+            audit(
+                user.migration,
+                actor,
+                f"queued a {CopyRun.Kind(kind).label.lower()}",
+                subject=user.sam,
+            )
+            _dispatch(user.migration)
+    return bool(changed)
+
+
+def retry_failed(migration: Migration, actor) -> int:
+    with transaction.atomic():
+        changed = (
+            _copies(migration)
+            .filter(state__in=(MailboxCopy.State.FAILED, MailboxCopy.State.NEEDS_ATTENTION))
+            .update(state=MailboxCopy.State.WAITING, run_kind=CopyRun.Kind.FULL)
+        )
+        audit(migration, actor, "retried the failed mailboxes", detail=f"{changed} mailboxes")
+        _dispatch(migration)
+    return changed
+
+
+def run_delta(migration: Migration, actor) -> int:
+    """Copy again what is new on Exchange for every mailbox that was copied."""
+    with transaction.atomic():
+        changed = (
+            _copies(migration)
+            .filter(state=MailboxCopy.State.DONE)
+            .update(state=MailboxCopy.State.WAITING, run_kind=CopyRun.Kind.DELTA)
+        )
+        audit(migration, actor, "started a delta copy", detail=f"{changed} mailboxes")
+        _dispatch(migration)
+    return changed
+
+
+def start_trial_copy(user: MailboxUser, actor) -> None:
+    """Copy one mailbox now to measure the throughput that the time plan uses."""
+    from wizard.tasks import run_mailbox_copy
+
+    with transaction.atomic():
+        copying.ensure_copy_rows(user.migration)
+        changed = MailboxCopy.objects.filter(
+            mailbox_user=user, state__in=(MailboxCopy.State.WAITING, *RETRYABLE)
+        ).update(state=MailboxCopy.State.QUEUED, run_kind=CopyRun.Kind.TRIAL)
+        if not changed:
+            raise ActionRefused(f"{user} is being copied already.")
+        audit(user.migration, actor, "started a trial copy", subject=user.sam)
+        transaction.on_commit(lambda: run_mailbox_copy.delay(user.pk))
+
+
+# --- the Outlook checklist (steps 9 to 16) ----------------------------------------------------
+
+
+def tick(user: MailboxUser, key: str, actor, *, by_link: bool = False) -> None:
+    """Tick one item of a user's checklist: an admin, the helpdesk, or the user by their link."""
+    entry = next(e for e in CHECKLIST if e.key == key)
+    with transaction.atomic():
+        _, created = ChecklistTick.objects.get_or_create(
+            mailbox_user=user, key=key, defaults={"ticked_by": _label(actor), "by_link": by_link}
+        )
+        if created:
+            audit(
+                user.migration,
+                actor,
+                "ticked",
+                subject=user.sam,
+                detail=f"{entry.manual_step}. {entry.text}",
+            )
+
+
+def untick(user: MailboxUser, key: str, actor) -> None:
+    entry = next(e for e in CHECKLIST if e.key == key)
+    with transaction.atomic():
+        if ChecklistTick.objects.filter(mailbox_user=user, key=key).delete()[0]:
+            audit(
+                user.migration,
+                actor,
+                "unticked",
+                subject=user.sam,
+                detail=f"{entry.manual_step}. {entry.text}",
+            )
+
+
+def _label(actor) -> str:
+    return actor if isinstance(actor, str) else actor.get_username()
+
+
+# --- the dashboard (issue 6) ------------------------------------------------------------------
+
+NOTIFICATION_FIELDS = ("notify_failures", "notify_finished", "notify_daily")
+
+
+def set_notifications(migration: Migration, switches: dict[str, bool], actor) -> list[str]:
+    """Switch the admins' e-mails on or off; returns the names of the switches that changed."""
+    changed = [
+        name
+        for name in NOTIFICATION_FIELDS
+        if name in switches and getattr(migration, name) != switches[name]
+    ]
+    if not changed:
+        return []
+    with transaction.atomic():
+        Migration.objects.filter(pk=migration.pk).update(**{n: switches[n] for n in changed})
+        for name in changed:
+            setattr(migration, name, switches[name])
+        audit(
+            migration,
+            actor,
+            "changed the e-mail notifications",
+            detail=", ".join(
+                f"{Migration._meta.get_field(n).verbose_name}: {'on' if switches[n] else 'off'}"
+                for n in changed
+            ),
+        )
+    return changed
+
+
+# --- shared folders (step 17) and mail fetching accounts (issue 8) ----------------------------
+
+
+def _shared_setup(migration: Migration) -> SharedFolderSetup:
+    from wizard.shared_folder_store import setup_of
+
+    return setup_of(migration)
+
+
+def _make_busy(migration: Migration, state: str, message: str) -> None:
+    """Compare-and-set: refused while a look, a copy or the rights are under way."""
+    from wizard.shared_folder_store import idle_or_stale
+
+    setup = _shared_setup(migration)
+    changed = (
+        SharedFolderSetup.objects.filter(pk=setup.pk)
+        .filter(idle_or_stale())
+        .update(state=state, message=message, started_at=timezone.now(), heartbeat_at=None)
+    )
+    if not changed:
+        raise ActionRefused("The shared folders are busy already; wait until that has finished.")
+
+
+def _require_servers(migration: Migration) -> None:
+    from wizard.engine_inputs import shared_folder_inputs
+
+    try:
+        shared_folder_inputs(migration)
+    except ValueError as e:
+        raise ActionRefused(str(e)) from None
+
+
+def look_for_shared_folders(migration: Migration, actor) -> None:
+    """Queue a look at Exchange's namespaces (and the target's layout and ACL)."""
+    from wizard.tasks import run_shared_folder_listing
+
+    _require_servers(migration)
+    with transaction.atomic():
+        _make_busy(migration, SharedFolderSetup.State.LISTING, "Looking for public folders…")
+        audit(migration, actor, "looked for public folders on Exchange")
+        transaction.on_commit(lambda: run_shared_folder_listing.delay(migration.pk))
+
+
+def save_shared_folder_settings(migration: Migration, prefix: str, identifier: str, actor) -> int:
+    """A new prefix renames every target below it (names edited one by one included)."""
+    from wizard.shared_folder_store import renamed_targets
+
+    setup = _shared_setup(migration)
+    with transaction.atomic():
+        renamed = 0
+        if prefix != setup.target_prefix:
+            renamed = renamed_targets(setup, prefix)
+        SharedFolderSetup.objects.filter(pk=setup.pk).update(
+            target_prefix=prefix, acl_identifier=identifier
+        )
+        audit(
+            migration,
+            actor,
+            "changed the shared folder settings",
+            detail=f"prefix “{prefix}”, groups as “{identifier}”",
+        )
+    return renamed
+
+
+def set_shared_folder_method(migration: Migration, method: str, actor) -> None:
+    setup = _shared_setup(migration)
+    with transaction.atomic():
+        SharedFolderSetup.objects.filter(pk=setup.pk).update(method=method)
+        audit(
+            migration,
+            actor,
+            "chose how the public folders move",
+            detail=SharedFolderSetup.Method(method).label,
+        )
+
+
+def choose_shared_folders(migration: Migration, choices: dict[int, str | None], actor) -> int:
+    """`choices` maps each folder found over IMAP to its target name, or None when it is not
+    to be copied. Returns how many are chosen."""
+    folders = SharedFolder.objects.filter(
+        migration=migration, kind=SharedFolder.Kind.IMAP, pk__in=choices
+    )
+    rows = list(folders)
+    for row in rows:
+        target = choices[row.pk]
+        row.chosen = target is not None and row.selectable and row.found
+        if target:
+            row.target_name = target
+    with transaction.atomic():
+        SharedFolder.objects.bulk_update(rows, ["chosen", "target_name"])
+        chosen = [row for row in rows if row.chosen]
+        audit(
+            migration,
+            actor,
+            "chose the public folders to copy",
+            detail=", ".join(f"{r.name} → {r.target_name}" for r in chosen)[:2000]
+            or "none",
+        )
+    return len(chosen)
+
+
+def grant_shared_folder(folders, group: DirectoryGroup, rights: str, actor) -> int:
+    """Give `group` these rights on each folder (replacing rights it had there)."""
+    folders = list(folders)
+    if not folders:
+        raise ActionRefused("Choose a folder first.")
+    with transaction.atomic():
+        for folder in folders:
+            SharedFolderGrant.objects.update_or_create(
+                folder=folder,
+                group=group,
+                defaults={
+                    "rights": rights,
+                    "applied_at": None,
+                    "applied_ok": None,
+                    "applied_message": "",
+                },
+            )
+        audit(
+            group.migration,
+            actor,
+            "shared folders with a group",
+            subject=group.name,
+            detail=f"{SharedFolderGrant.Rights(rights).label}: "
+            + ", ".join(f.target_name or f.name for f in folders)[:2000],
+        )
+    return len(folders)
+
+
+def revoke_shared_folder_grant(grant: SharedFolderGrant, actor) -> None:
+    with transaction.atomic():
+        grant.delete()
+        audit(
+            grant.folder.migration,
+            actor,
+            "took back a group's rights on a shared folder",
+            subject=grant.group.name,
+            detail=grant.folder.target_name or grant.folder.name,
+        )
+
+
+def start_shared_folder_copy(migration: Migration, actor) -> int:
+    """Copy the chosen public folders into the shared folders on the target (one copy, never
+    per user), then set the rights; returns how many folders."""
+    from wizard.shared_folder_store import chosen_folders
+    from wizard.tasks import run_shared_folder_copy
+
+    _require_servers(migration)
+    count = chosen_folders(migration).count()
+    if not count:
+        raise ActionRefused("Choose the public folders to copy first.")
+    with transaction.atomic():
+        _make_busy(migration, SharedFolderSetup.State.QUEUED, "Waiting for a worker…")
+        audit(migration, actor, "started the copy of the shared folders", detail=f"{count} folders")
+        transaction.on_commit(lambda: run_shared_folder_copy.delay(migration.pk))
+    return count
+
+
+def apply_shared_folder_rights(migration: Migration, actor) -> int:
+    """Set the groups' rights on the copied folders now, through the target's ACL."""
+    from wizard.tasks import run_shared_folder_grants
+
+    _require_servers(migration)
+    count = SharedFolderGrant.objects.filter(
+        folder__migration=migration, folder__kind=SharedFolder.Kind.IMAP, folder__chosen=True
+    ).count()
+    if not count:
+        raise ActionRefused("Give a group rights on a chosen folder first.")
+    with transaction.atomic():
+        _make_busy(migration, SharedFolderSetup.State.GRANTING, "Setting the rights…")
+        audit(migration, actor, "set the rights on the shared folders", detail=f"{count} rights")
+        transaction.on_commit(lambda: run_shared_folder_grants.delay(migration.pk))
+    return count
+
+
+def add_outlook_folders(migration: Migration, entries: list[tuple[str, str]], actor) -> int:
+    """Folders moved through Outlook, as (name, who moves it); a name listed already gets the
+    new mover. Returns how many were added."""
+    added = 0
+    with transaction.atomic():
+        _shared_setup(migration)  # the step's status counts folders through it
+        for name, mover in entries:
+            folder, created = SharedFolder.objects.get_or_create(
+                migration=migration,
+                name=name,
+                defaults={"kind": SharedFolder.Kind.OUTLOOK, "mover": mover},
+            )
+            added += created
+            if not created and mover and folder.mover != mover:
+                SharedFolder.objects.filter(pk=folder.pk).update(mover=mover)
+        audit(
+            migration,
+            actor,
+            "listed public folders to move through Outlook",
+            detail=f"{len(entries)} folders, {added} new",
+        )
+    return added
+
+
+def sign_off_shared_folder(folder: SharedFolder, actor) -> bool:
+    """An admin or the helpdesk confirms the folder was moved through Outlook."""
+    with transaction.atomic():
+        changed = SharedFolder.objects.filter(pk=folder.pk, signed_off_at__isnull=True).update(
+            signed_off_by=_label(actor), signed_off_at=timezone.now()
+        )
+        if changed:
+            audit(
+                folder.migration,
+                actor,
+                "signed off a shared folder",
+                subject=folder.mover,
+                detail=folder.name,
+            )
+    return bool(changed)
+
+
+def withdraw_shared_folder_signoff(folder: SharedFolder, actor) -> None:
+    with transaction.atomic():
+        if SharedFolder.objects.filter(pk=folder.pk, signed_off_at__isnull=False).update(
+            signed_off_by="", signed_off_at=None
+        ):
+            audit(folder.migration, actor, "withdrew the sign-off of a shared folder",
+                  detail=folder.name)
+
+
+def remove_shared_folder(folder: SharedFolder, actor) -> None:
+    with transaction.atomic():
+        folder.delete()
+        audit(folder.migration, actor, "removed a shared folder from the list", detail=folder.name)
+
+
+def save_fetch_accounts(
+    migration: Migration, accounts, actor, *, skipped: int = 0, verify_tls: bool = True
+) -> tuple[int, int]:
+    """Store provider accounts (migrator.fetching.FetchAccount), passwords encrypted; an
+    account known already (same protocol, host, port and login) is updated. Returns (added,
+    updated)."""
+    added = updated = 0
+    with transaction.atomic():
+        for account in accounts:
+            values = {
+                "tls": account.tls.value,
+                "password": account.password,
+                "target_user": account.target_user,
+                "verify_tls": verify_tls,
+                "checked_at": None,
+                "check_ok": None,
+                "check_message": "",
+            }
+            row = FetchAccount.objects.filter(
+                migration=migration,
+                protocol=account.protocol.value,
+                host__iexact=account.host,
+                port=account.port,
+                login__iexact=account.login,
+            ).first()
+            if row is None:
+                FetchAccount.objects.create(
+                    migration=migration,
+                    protocol=account.protocol.value,
+                    host=account.host,
+                    port=account.port,
+                    login=account.login,
+                    **values,
+                )
+                added += 1
+            else:
+                for name, value in values.items():
+                    setattr(row, name, value)
+                row.save()
+                updated += 1
+        detail = f"{added} added, {updated} updated" + (
+            f", {skipped} bad rows left out" if skipped else ""
+        )
+        audit(migration, actor, "saved mail fetching accounts", detail=detail)
+    return added, updated
+
+
+def delete_fetch_account(account: FetchAccount, actor) -> None:
+    with transaction.atomic():
+        account.delete()
+        audit(account.migration, actor, "deleted a mail fetching account", detail=str(account))
+
+
+def check_fetch_logins(migration: Migration, actor) -> int:
+    """Queue a real login to every provider account; returns how many."""
+    from wizard.tasks import run_fetch_login_checks
+
+    with transaction.atomic():
+        count = FetchAccount.objects.filter(migration=migration).update(
+            checked_at=None, check_ok=None, check_message="Checking…"
+        )
+        if not count:
+            raise ActionRefused("Enter or upload the provider accounts first.")
+        audit(migration, actor, "tested the mail fetching logins", detail=f"{count} accounts")
+        transaction.on_commit(lambda: run_fetch_login_checks.delay(migration.pk))
     return count

@@ -292,3 +292,25 @@ def finish_import(import_id: int, *, error: str = "", changes: Changes | None = 
         status=status, finished_at=timezone.now(), error=error, phase="",
         counts=changes.counts if changes else {}, changes=changes.entries if changes else [],
     )
+
+
+def directory_json(migration: Migration) -> dict:
+    """The migration's imported directory in the shape `importdirectory --json` prints (the
+    parts the address map reads), with the admin's corrections: users (also those no longer in
+    the directory: old files still name them), groups and contacts, each with its internal
+    addresses. The lists are empty before the first import."""
+    return {
+        "users": [
+            {"sam": u.sam, "display_name": u.display_name, "primary": u.primary_address,
+             "x500": list(u.x500)}
+            for u in MailboxUser.objects.filter(migration=migration).order_by("sam", "pk")
+        ],
+        "groups": [
+            {"name": g.name, "mail": g.mail, "x500": list(g.x500)}
+            for g in DirectoryGroup.objects.filter(migration=migration).order_by("name", "pk")
+        ],
+        "contacts": [
+            {"name": c.name, "mail": c.mail, "x500": list(c.x500)}
+            for c in DirectoryContact.objects.filter(migration=migration).order_by("name", "pk")
+        ],
+    }

@@ -5,12 +5,25 @@ from __future__ import annotations
 import hashlib
 import tempfile
 from pathlib import Path
+from typing import NamedTuple
 
 from migrator.account_check import AccountLogin
 from migrator.directory import ImportOptions
 from migrator.directory_session import DirectoryBind, DirectoryEndpoint, parse_ldap_url
 from migrator.endpoints import Credentials, ImapEndpoint, LoginMode, Security
-from wizard.models import DirectoryServer, ImapServer
+from migrator.fetching import FetchAccount as EngineFetchAccount
+from migrator.fetching import Protocol as FetchProtocol
+from migrator.fetching import TlsMode
+from migrator.options import CopyOptions
+from wizard.models import DirectoryServer, ImapServer, MailboxUser
+
+
+class CopyInputs(NamedTuple):
+    source: ImapEndpoint
+    target: ImapEndpoint
+    source_credentials: Credentials
+    target_credentials: Credentials
+    options: CopyOptions
 
 
 def ca_file_for(pem: str) -> str | None:
@@ -54,6 +67,22 @@ def imap_user_credentials(server: ImapServer, user: str, password: str = "") -> 
     )
 
 
+def copy_inputs(user: MailboxUser) -> CopyInputs:
+    """Everything `copy_mailbox` needs for one user. With per-user logins the uploaded password
+    serves on both servers (the accounts on the Intra2net server are made with it)."""
+    servers = {s.role: s for s in user.migration.imap_servers.all()}
+    source, target = servers[ImapServer.Role.SOURCE], servers[ImapServer.Role.TARGET]
+    password = user.password.reveal() if user.password else ""
+    options = CopyOptions(max_message_bytes=user.migration.max_message_mb * 1024 * 1024)
+    return CopyInputs(
+        imap_endpoint(source),
+        imap_endpoint(target),
+        imap_user_credentials(source, user.source_login or user.sam, password),
+        imap_user_credentials(target, user.target_login or user.sam.lower(), password),
+        options,
+    )
+
+
 def directory_endpoint(server: DirectoryServer, *, timeout: float = 30.0) -> DirectoryEndpoint:
     """ldaps:// is TLS from the start; ldap:// is StartTLS when asked, else plain."""
     return parse_ldap_url(
@@ -89,3 +118,54 @@ def account_logins(server: ImapServer, users) -> list[AccountLogin]:
             AccountLogin(str(user.pk), imap_user_credentials(server, user.target_login, password))
         )
     return logins
+
+
+# --- shared folders and mail fetching accounts (issue 8) --------------------------------------
+
+
+class SharedFolderInputs(NamedTuple):
+    source: ImapEndpoint
+    target: ImapEndpoint
+    source_credentials: Credentials
+    target_credentials: Credentials
+
+
+def own_login(server: ImapServer) -> Credentials | None:
+    """The administrator logged in as itself (acting for itself where it acts for users):
+    public folders are read, and shared folders created and shared, with this login. None
+    when no administrator is entered."""
+    if not server.admin_user:
+        return None
+    if server.login_mode == ImapServer.LoginMode.USER:
+        password = server.admin_password.reveal() if server.admin_password else ""
+        return Credentials(user=server.admin_user, password=password)
+    return imap_admin_credentials(server)
+
+
+def shared_folder_inputs(migration) -> SharedFolderInputs:
+    """Both servers with their administrators' own logins; raises ValueError naming what is
+    missing."""
+    servers = {s.role: s for s in migration.imap_servers.all()}
+    if len(servers) < 2:
+        raise ValueError("Enter both IMAP servers in step 1 first.")
+    source, target = servers[ImapServer.Role.SOURCE], servers[ImapServer.Role.TARGET]
+    logins = own_login(source), own_login(target)
+    if None in logins:
+        raise ValueError(
+            "Enter the administrator's login for both IMAP servers in step 1: public folders "
+            "are read, and shared folders created, with it."
+        )
+    return SharedFolderInputs(imap_endpoint(source), imap_endpoint(target), *logins)
+
+
+def fetch_account(row) -> EngineFetchAccount:
+    """A FetchAccount row as the engine's account, with its password."""
+    return EngineFetchAccount(
+        protocol=FetchProtocol(row.protocol),
+        host=row.host,
+        port=row.port,
+        tls=TlsMode(row.tls),
+        login=row.login,
+        password=row.password.reveal() if row.password else "",
+        target_user=row.target_user,
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from wizard.crypto import SecretField
 
@@ -17,6 +18,25 @@ class Migration(models.Model):
 
     name = models.CharField(max_length=200)
     mode = models.CharField(max_length=20, choices=Mode.choices, default=Mode.OFFLINE)
+    parallel_copies = models.PositiveSmallIntegerField(
+        default=4, help_text="mailboxes copied at once (Exchange throttles IMAP per server)"
+    )
+    max_message_mb = models.PositiveIntegerField(
+        default=100, help_text="larger messages are skipped and reported"
+    )
+    copy_paused = models.BooleanField(default=False)
+    trial_messages_per_second = models.FloatField(null=True, blank=True)
+    trial_bytes_per_second = models.FloatField(null=True, blank=True)
+    mail_domain = models.CharField(max_length=255, blank=True, help_text="for the MX check")
+    smtp_host = models.CharField(max_length=255, blank=True)
+    smtp_port = models.PositiveIntegerField(default=25)
+    # E-mail to the admins (issue 6), each switchable per migration.
+    notify_failures = models.BooleanField("e-mail when a user's copy fails", default=True)
+    notify_finished = models.BooleanField("e-mail when the whole copy is finished", default=True)
+    notify_daily = models.BooleanField("a daily summary while copies run", default=True)
+    finished_notified_at = models.DateTimeField(
+        null=True, blank=True, help_text="when the admins were told the copy had finished"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
@@ -295,3 +315,441 @@ class DirectoryImport(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.status in (self.Status.DONE, self.Status.FAILED)
+
+
+# --- the wizard's steps, confirmations, checks and checklists (issue 5) -----------------------
+
+
+class StepState(models.Model):
+    """Where one wizard step (wizard/steps.py) of a migration stands, and who moved it last."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        IN_PROGRESS = "in_progress", "In progress"
+        DONE = "done", "Done"
+        SKIPPED = "skipped", "Skipped"
+
+    migration = models.ForeignKey(Migration, on_delete=models.CASCADE, related_name="step_states")
+    key = models.CharField(max_length=30)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
+    changed_at = models.DateTimeField(null=True, blank=True)
+    changed_by = models.CharField(max_length=255, blank=True)
+    note = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["migration", "key"], name="one_state_per_step")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.status}"
+
+
+class Confirmation(models.Model):
+    """Something the admin confirmed by hand: reception off, backup copied, Exchange off."""
+
+    migration = models.ForeignKey(
+        Migration, on_delete=models.CASCADE, related_name="confirmations"
+    )
+    key = models.CharField(max_length=30)
+    confirmed_at = models.DateTimeField(auto_now_add=True)
+    confirmed_by = models.CharField(max_length=255)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["migration", "key"], name="one_confirmation_per_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} by {self.confirmed_by}"
+
+
+class Job(models.Model):
+    """A check the wizard runs in the background (preflight, IMAP logins and sizes, mail flow),
+    polled by its page until it is done."""
+
+    class Kind(models.TextChoices):
+        PREFLIGHT = "preflight", "Preflight checks"
+        MAILBOX_CHECK = "mailbox_check", "IMAP logins, mailbox sizes and quotas"
+        MAIL_FLOW = "mail_flow", "Mail flow"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    migration = models.ForeignKey(Migration, on_delete=models.CASCADE, related_name="jobs")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.CharField(max_length=255)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    done = models.PositiveIntegerField(default=0)
+    total = models.PositiveIntegerField(default=0)
+    checks = models.JSONField(default=list, blank=True, help_text="[{name, status, sentence}]")
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.status})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)
+
+
+class MailboxCopy(models.Model):
+    """One user's mailbox on its way: the copy's state, its counters and the IMAP check of
+    step 7. Workers update counters with filter().update() so they never overwrite a state an
+    admin set meanwhile."""
+
+    class State(models.TextChoices):
+        WAITING = "waiting", "Waiting"
+        QUEUED = "queued", "Queued"
+        COPYING = "copying", "Copying"
+        VERIFYING = "verifying", "Verifying"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+        NEEDS_ATTENTION = "needs_attention", "Needs attention"
+        PAUSED = "paused", "Paused"
+
+    mailbox_user = models.OneToOneField(
+        MailboxUser, on_delete=models.CASCADE, related_name="copy"
+    )
+    state = models.CharField(max_length=20, choices=State.choices, default=State.WAITING)
+    run_kind = models.CharField(
+        max_length=10, default="full", help_text="CopyRun.Kind of the next run"
+    )
+    current_folder = models.CharField(max_length=500, blank=True)
+    folders_total = models.PositiveIntegerField(default=0)
+    folders_done = models.PositiveIntegerField(default=0)
+    messages_total = models.PositiveIntegerField(default=0)
+    messages_done = models.PositiveIntegerField(default=0)
+    bytes_total = models.PositiveBigIntegerField(default=0)
+    bytes_done = models.PositiveBigIntegerField(default=0)
+    skipped = models.PositiveIntegerField(default=0)
+    failed = models.PositiveIntegerField(default=0)
+    retries = models.PositiveIntegerField(default=0)
+    started_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    verified = models.BooleanField(null=True)
+    last_error = models.CharField(max_length=500, blank=True)
+    # Step 7: can the copy log in, how big is the mailbox, will it fit?
+    source_ok = models.BooleanField(null=True)
+    source_message = models.CharField(max_length=500, blank=True)
+    source_messages = models.PositiveIntegerField(null=True, blank=True)
+    source_bytes = models.PositiveBigIntegerField(null=True, blank=True)
+    target_quota_bytes = models.PositiveBigIntegerField(null=True, blank=True)
+    target_used_bytes = models.PositiveBigIntegerField(null=True, blank=True)
+    checked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["state"])]
+
+    def __str__(self) -> str:
+        return f"{self.mailbox_user}: {self.state}"
+
+    @property
+    def fits(self) -> bool | None:
+        if self.source_bytes is None or self.target_quota_bytes is None:
+            return None
+        return self.source_bytes + (self.target_used_bytes or 0) <= self.target_quota_bytes
+
+
+class CopyRun(models.Model):
+    """One pass of the copy engine over a mailbox, for the user's timeline."""
+
+    class Kind(models.TextChoices):
+        FULL = "full", "Copy"
+        PRESTAGE = "prestage", "Pre-stage"
+        DELTA = "delta", "Delta"
+        FINAL = "final", "Final delta"
+        TRIAL = "trial", "Trial copy"
+
+    class Outcome(models.TextChoices):
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        INCOMPLETE = "incomplete", "Done with problems"
+        FAILED = "failed", "Failed"
+        STOPPED = "stopped", "Stopped"
+
+    mailbox_user = models.ForeignKey(
+        MailboxUser, on_delete=models.CASCADE, related_name="copy_runs"
+    )
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.FULL)
+    outcome = models.CharField(max_length=10, choices=Outcome.choices, default=Outcome.RUNNING)
+    started_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    messages_copied = models.PositiveIntegerField(default=0)
+    bytes_copied = models.PositiveBigIntegerField(default=0)
+    seconds = models.FloatField(null=True, blank=True)
+    worker = models.CharField(max_length=255, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} of {self.mailbox_user}: {self.outcome}"
+
+
+class FolderResult(models.Model):
+    """The latest result for one folder of a mailbox, with the reason for each skip or failure."""
+
+    mailbox_user = models.ForeignKey(
+        MailboxUser, on_delete=models.CASCADE, related_name="folder_results"
+    )
+    source_name = models.CharField(max_length=1000)
+    target_name = models.CharField(max_length=1000, blank=True)
+    left_out = models.CharField(
+        max_length=300, blank=True, help_text="why the folder is not copied"
+    )
+    source_messages = models.PositiveIntegerField(default=0)
+    copied = models.PositiveIntegerField(default=0)
+    already_present = models.PositiveIntegerField(default=0)
+    skipped = models.PositiveIntegerField(default=0)
+    failed = models.PositiveIntegerField(default=0)
+    problems = models.JSONField(default=list, blank=True)
+    verified = models.BooleanField(null=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.source_name
+
+
+class ChecklistTick(models.Model):
+    """One ticked item of a user's Outlook checklist (steps 9 to 15), by whom and how."""
+
+    mailbox_user = models.ForeignKey(
+        MailboxUser, on_delete=models.CASCADE, related_name="checklist_ticks"
+    )
+    key = models.CharField(max_length=30)
+    ticked_at = models.DateTimeField(auto_now_add=True)
+    ticked_by = models.CharField(max_length=255)
+    by_link = models.BooleanField(default=False, help_text="ticked by the user's own sign-off link")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["mailbox_user", "key"], name="one_tick_per_item")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.mailbox_user}: {self.key}"
+
+
+# --- the dashboard (issue 6) ------------------------------------------------------------------
+
+
+class ThroughputSample(models.Model):
+    """The copy's totals of one migration at one moment, taken once a minute while copies run:
+    the dashboard's throughput chart is the difference between two samples."""
+
+    migration = models.ForeignKey(
+        Migration, on_delete=models.CASCADE, related_name="throughput_samples"
+    )
+    at = models.DateTimeField(default=timezone.now)
+    # Bytes only: a run's message counter includes messages found already on the target.
+    bytes_copied = models.PositiveBigIntegerField(help_text="since the copy began")
+    copying = models.PositiveIntegerField(help_text="mailboxes being copied at that moment")
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["migration", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.migration_id} at {self.at:%Y-%m-%d %H:%M}"
+
+
+# --- shared folders and mail fetching accounts (issue 8) --------------------------------------
+
+
+class SharedFolderSetup(models.Model):
+    """Step 17 of one migration: how its public folders move (copied over IMAP out of
+    Exchange's public namespace, or by hand through Outlook), where they go on the Intra2net
+    server, and the state of their copy. Workers update it with filter().update()."""
+
+    class Method(models.TextChoices):
+        UNKNOWN = "unknown", "Not looked for yet"
+        IMAP = "imap", "Copied over IMAP from Exchange's public namespace"
+        OUTLOOK = "outlook", "Moved through Outlook, folder by folder"
+
+    class State(models.TextChoices):
+        IDLE = "idle", "Idle"
+        LISTING = "listing", "Looking for public folders"
+        QUEUED = "queued", "Queued"
+        COPYING = "copying", "Copying"
+        GRANTING = "granting", "Setting the rights"
+        DONE = "done", "Done"
+        NEEDS_ATTENTION = "needs_attention", "Needs attention"
+        FAILED = "failed", "Failed"
+
+    migration = models.OneToOneField(
+        Migration, on_delete=models.CASCADE, related_name="shared_folder_setup"
+    )
+    method = models.CharField(max_length=10, choices=Method.choices, default=Method.UNKNOWN)
+    target_prefix = models.CharField(
+        "prefix on the Intra2net server",
+        max_length=500,
+        blank=True,
+        help_text="Put in front of each folder's name, in the server's own notation "
+        "(e.g. “INBOX.Public Folders.”); empty until the servers were looked at.",
+    )
+    acl_identifier = models.CharField(
+        "a group in an ACL",
+        max_length=100,
+        default="group:{group}",
+        help_text="How the Intra2net server's IMAP names a group: {group} is the group's name "
+        "(Cyrus: group:{group}, Dovecot: ${group}).",
+    )
+    # What the last look at both servers found.
+    source_namespaces = models.JSONField(default=list, blank=True)
+    source_separator = models.CharField(max_length=4, blank=True)
+    target_separator = models.CharField(max_length=4, blank=True)
+    target_acl = models.BooleanField(null=True, help_text="the target has the ACL extension")
+    listed_at = models.DateTimeField(null=True, blank=True)
+    # The copy, and the rights set after it.
+    state = models.CharField(max_length=20, choices=State.choices, default=State.IDLE)
+    message = models.CharField(max_length=500, blank=True, help_text="the last outcome")
+    started_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    current_folder = models.CharField(max_length=1000, blank=True)
+    folders_total = models.PositiveIntegerField(default=0)
+    folders_done = models.PositiveIntegerField(default=0)
+    messages_total = models.PositiveIntegerField(default=0)
+    messages_done = models.PositiveIntegerField(default=0)
+    bytes_done = models.PositiveBigIntegerField(default=0)
+    verified = models.BooleanField(null=True)
+
+    def __str__(self) -> str:
+        return f"shared folders of {self.migration}: {self.method}"
+
+    @property
+    def busy(self) -> bool:
+        return self.state in (
+            self.State.LISTING, self.State.QUEUED, self.State.COPYING, self.State.GRANTING
+        )
+
+
+class SharedFolder(models.Model):
+    """A public folder: found in Exchange's public namespace (copied over IMAP once chosen),
+    or entered by the admin (moved through Outlook by somebody, then signed off)."""
+
+    class Kind(models.TextChoices):
+        IMAP = "imap", "Found over IMAP"
+        OUTLOOK = "outlook", "Moved through Outlook"
+
+    migration = models.ForeignKey(
+        Migration, on_delete=models.CASCADE, related_name="shared_folders"
+    )
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    name = models.CharField(max_length=1000, help_text="as Exchange's IMAP shows it, or as entered")
+    namespace = models.CharField(max_length=500, blank=True)
+    selectable = models.BooleanField(default=True)
+    found = models.BooleanField(default=True, help_text="false once a new look misses it")
+    messages = models.PositiveIntegerField(null=True, blank=True)
+    bytes = models.PositiveBigIntegerField(null=True, blank=True)
+    chosen = models.BooleanField(default=False)
+    target_name = models.CharField(max_length=1000, blank=True)
+    # The copy's result for this folder.
+    copied = models.PositiveIntegerField(default=0)
+    already_present = models.PositiveIntegerField(default=0)
+    skipped = models.PositiveIntegerField(default=0)
+    failed = models.PositiveIntegerField(default=0)
+    verified = models.BooleanField(null=True)
+    result = models.CharField(max_length=500, blank=True)
+    # Moved through Outlook.
+    mover = models.CharField("moved by", max_length=255, blank=True)
+    note = models.CharField(max_length=500, blank=True)
+    signed_off_by = models.CharField(max_length=255, blank=True)
+    signed_off_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["migration", "name"], name="one_shared_folder_per_name")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SharedFolderGrant(models.Model):
+    """A group's rights on a shared folder: set through the IMAP ACL extension, or listed for
+    the admin to set by hand (migrator.shared_folders names the letters of each level)."""
+
+    class Rights(models.TextChoices):
+        READ = "read", "read (lrs)"
+        FLAGS = "flags", "read and change flags (lrsw)"
+        WRITE = "write", "read, write and delete (lrswite)"
+        ADMIN = "admin", "everything, with subfolders and rights (lrswipkxtea)"
+
+    folder = models.ForeignKey(SharedFolder, on_delete=models.CASCADE, related_name="grants")
+    group = models.ForeignKey(
+        DirectoryGroup, on_delete=models.CASCADE, related_name="shared_folder_grants"
+    )
+    rights = models.CharField(max_length=10, choices=Rights.choices, default=Rights.READ)
+    applied_at = models.DateTimeField(null=True, blank=True)
+    applied_ok = models.BooleanField(null=True)
+    applied_message = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["folder__name", "group__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["folder", "group"], name="one_grant_per_group")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.group} on {self.folder}: {self.rights}"
+
+
+class FetchAccount(models.Model):
+    """A mailbox at a provider that the Intra2net server fetches by POP3 or IMAP and delivers
+    to one of its users (the manual's "list of all logins and passwords for email
+    retrieval"), with the result of the last test login."""
+
+    class Protocol(models.TextChoices):
+        POP3 = "pop3", "POP3"
+        IMAP = "imap", "IMAP"
+
+    class Tls(models.TextChoices):
+        TLS = "tls", "TLS from the start (POP3S, IMAPS)"
+        STARTTLS = "starttls", "STARTTLS"
+        PLAIN = "plain", "Plain (unencrypted)"
+
+    migration = models.ForeignKey(
+        Migration, on_delete=models.CASCADE, related_name="fetch_accounts"
+    )
+    protocol = models.CharField(max_length=4, choices=Protocol.choices, default=Protocol.POP3)
+    host = models.CharField(max_length=255)
+    port = models.PositiveIntegerField()
+    tls = models.CharField("TLS", max_length=10, choices=Tls.choices, default=Tls.TLS)
+    verify_tls = models.BooleanField("verify the server's certificate", default=True)
+    login = models.CharField(max_length=320)
+    password = SecretField(blank=True, default="")
+    target_user = models.CharField(
+        "Intra2net user", max_length=256, help_text="who gets the fetched mail"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    checked_at = models.DateTimeField(null=True, blank=True)
+    check_ok = models.BooleanField(null=True)
+    check_message = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["host", "login", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["migration", "protocol", "host", "port", "login"],
+                name="one_fetch_account_per_login",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.login} at {self.protocol} {self.host}:{self.port}"

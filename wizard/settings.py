@@ -10,6 +10,7 @@ import secrets
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from celery.schedules import crontab
 from cryptography.fernet import Fernet
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -66,8 +67,9 @@ def database_from_url(url: str) -> dict:
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": name,
             "OPTIONS": {"timeout": 20},
-            # A file, not memory, so that a Celery worker thread in the tests sees the same data.
-            "TEST": {"NAME": f"{name}.test"},
+            # A file, not memory, so that a Celery worker thread in the tests sees the same data;
+            # one per test run, so that runs side by side don't share it.
+            "TEST": {"NAME": f"{name}.test-{os.getpid()}"},
         }
     if parts.scheme in ("postgres", "postgresql"):
         return {
@@ -78,6 +80,7 @@ def database_from_url(url: str) -> dict:
             "HOST": parts.hostname or "",
             "PORT": str(parts.port or ""),
             "CONN_MAX_AGE": 60,
+            "TEST": {"NAME": f"test_{unquote(parts.path.lstrip('/'))}_{os.getpid()}"},
         }
     raise ValueError(f"DATABASE_URL must start with sqlite:// or postgres://, not {parts.scheme}://")
 
@@ -201,6 +204,19 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# The dashboard's tasks (issue 6): throughput samples for its chart, the admins' daily summary.
+CELERY_IMPORTS = ["wizard.notifications", "wizard.throughput"]
+CELERY_TIMEZONE = TIME_ZONE
+CELERY_BEAT_SCHEDULE = {
+    "throughput-samples": {
+        "task": "wizard.throughput.record_throughput_samples",
+        "schedule": 60.0,
+    },
+    "daily-summary": {
+        "task": "wizard.notifications.send_daily_summaries",
+        "schedule": crontab(hour=7, minute=0),
+    },
+}
 
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = envint("EMAIL_PORT", 25)

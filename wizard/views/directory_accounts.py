@@ -10,6 +10,8 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from migrator.accounts_csv import AccountRow, GroupRow, write_accounts_csv, write_groups_csv
+from migrator.errors import MigratorError
+from migrator.internal_addresses import imceaex_aliases
 from wizard import actions
 from wizard.forms import PasswordUploadForm
 from wizard.models import ImapServer, MailboxUser, Migration
@@ -88,10 +90,23 @@ def export_users(request, migration_id: int):
             login=u.target_login, display_name=u.display_name, first_name=u.given_name,
             last_name=u.surname, email=u.primary_address, aliases=tuple(u.aliases),
             groups=tuple(g.name for g in u.groups.all() if g.in_directory),
+            imceaex_aliases=x500_aliases_of(u, migration.mail_domain),
         )
         for u in users
     )
     return _csv(write_accounts_csv(rows), f"{migration.pk}-users.csv")
+
+
+def x500_aliases_of(user: MailboxUser, domain: str = "") -> tuple[str, ...]:
+    """The user's internal addresses as IMCEAEX aliases in the organisation's mail domain, or
+    else the domain of the user's primary address; none without either."""
+    domain = domain or user.primary_address.rpartition("@")[2]
+    if not domain or not user.x500:
+        return ()
+    try:
+        return imceaex_aliases(user.x500, domain)
+    except MigratorError:  # a domain that is no domain: nothing to encapsulate into
+        return ()
 
 
 @admin_required

@@ -121,8 +121,10 @@ class Command(BaseCommand):
 
 
 def _imported_directory(migration_id: int | None) -> dict:
-    """The wizard's imported directory in the shape of `importdirectory --json`."""
-    from wizard.models import DirectoryContact, DirectoryGroup, MailboxUser, Migration
+    """The directory imported in the wizard (wizard.directory_store.directory_json) of the
+    given migration, or of the most recent one."""
+    from wizard.directory_store import directory_json
+    from wizard.models import Migration
 
     migrations = Migration.objects.all()
     migration = (
@@ -132,24 +134,10 @@ def _imported_directory(migration_id: int | None) -> dict:
     if migration is None:
         which = f"no migration {migration_id}" if migration_id is not None else "no migration"
         raise MigratorError(f"{which} in the database; give --directory FILE instead")
-    users = MailboxUser.objects.filter(migration=migration)
-    if not users.exists():
+    directory = directory_json(migration)
+    if not directory["users"]:
         raise MigratorError(
             f"the migration “{migration}” has no imported directory; import it in the wizard "
             "or give --directory FILE"
         )
-    return {
-        "users": [
-            {"sam": u.sam, "display_name": u.display_name, "primary": u.primary_address,
-             "x500": list(u.x500)}
-            for u in users
-        ],
-        "groups": [
-            {"name": g.name, "mail": g.mail, "x500": list(g.x500)}
-            for g in DirectoryGroup.objects.filter(migration=migration)
-        ],
-        "contacts": [
-            {"name": c.name, "mail": c.mail, "x500": list(c.x500)}
-            for c in DirectoryContact.objects.filter(migration=migration)
-        ],
-    }
+    return directory

@@ -1,0 +1,1 @@
+"""Benchmarks run by `make bench`: each module of this package with a `main()` is one."""

@@ -1,0 +1,20 @@
+"""Small template helpers."""
+
+from __future__ import annotations
+
+from django import template
+
+register = template.Library()
+
+
+@register.filter
+def get_item(mapping, key):
+    return mapping.get(key) if mapping else None
+
+
+@register.filter
+def percent(part, whole) -> int:
+    try:
+        return min(100, round(100 * (part or 0) / whole)) if whole else 0
+    except (TypeError, ValueError):
+        return 0
