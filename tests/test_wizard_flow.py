@@ -13,7 +13,15 @@ from tests.helpers import wait_until
 from tests.servers import directory_seed
 from tests.servers.mail import Seed, make_message, read_mailbox, seed_mailbox
 from tests.servers.smtp import start_smtp
-from wizard.models import AuditEntry, Job, MailboxCopy, MailboxUser, Migration, StepState
+from wizard.models import (
+    AuditEntry,
+    CopyRun,
+    Job,
+    MailboxCopy,
+    MailboxUser,
+    Migration,
+    StepState,
+)
 from wizard.steps import CHECKLIST
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -219,3 +227,84 @@ def test_an_offline_migration_from_servers_to_mail_flow(
     actions = set(AuditEntry.objects.filter(migration=migration).values_list("action", flat=True))
     assert {"started the copy", "confirmed", "ticked"} <= actions
     assert AuditEntry.objects.filter(actor_label__contains="own sign-off link").exists()
+
+
+@pytest.fixture
+def ready_migration(admin_user, source_imap, target_imap):
+    """A migration whose copy may start, with two users whose mailboxes hold mail."""
+    for server in (source_imap, target_imap):
+        server.add_user(server.admin_user, server.admin_password)
+    migration = Migration.objects.create(name="Trial", mode="during_operation")
+    for role, server in (("source", source_imap), ("target", target_imap)):
+        migration.imap_servers.create(
+            role=role,
+            host=server.host,
+            port=server.port,
+            security="plain",
+            login_mode="admin_master",
+            admin_user=server.admin_user,
+            admin_password=server.admin_password,
+        )
+    for key in ("servers", "accounts", "aliases", "imap"):
+        StepState.objects.create(migration=migration, key=key, status="done")
+    for name in ("trial.one", "trial.two"):
+        login = f"{name}-{migration.pk}"
+        source_imap.add_user(login, "unused")
+        target_imap.add_user(login, "unused")
+        seed_mailbox(
+            source_imap,
+            login,
+            {
+                "INBOX": [Seed(make_message(f"{name} {n}", size=20_000)) for n in range(20)],
+            },
+        )
+        MailboxUser.objects.create(
+            migration=migration,
+            guid=login,
+            sam=name,
+            source_login=login,
+            target_login=login,
+            selected=True,
+        )
+    return migration
+
+
+def test_a_trial_copy_measures_the_speed_for_the_time_plan(
+    celery_worker, admin_client, ready_migration
+):
+    migration = ready_migration
+    post(admin_client, "start_job", migration.pk, "mailbox_check")
+    finished_job(migration, "mailbox_check")
+    trial_user = migration.mailbox_users.order_by("sam").first()
+    post(admin_client, "trial_copy", migration.pk, trial_user.pk)
+    wait_until(lambda: Migration.objects.get(pk=migration.pk).trial_bytes_per_second, 60)
+
+    page = admin_client.get(reverse("step", args=[migration.pk, "imap"]))
+    assert "hours" in page.context["plan"]
+    assert b"An offline weekend is enough." in page.content
+    copy = MailboxCopy.objects.get(mailbox_user=trial_user)
+    assert copy.state == "waiting"  # the real copy takes it again
+    assert trial_user.copy_runs.get().kind == "trial"
+
+
+def test_a_paused_copy_starts_nothing_until_it_is_resumed(
+    celery_worker, admin_client, ready_migration
+):
+    migration = ready_migration
+    post(admin_client, "copy_control", migration.pk, "pause")
+    post(admin_client, "copy_control", migration.pk, "start")  # starting clears the pause
+    copies = MailboxCopy.objects.filter(mailbox_user__migration=migration)
+    wait_until(lambda: copies.filter(state="done").count() == 2, 60)
+
+    post(admin_client, "copy_control", migration.pk, "pause")
+    post(admin_client, "copy_control", migration.pk, "delta")
+    assert set(copies.values_list("state", flat=True)) == {"waiting"}
+    post(admin_client, "copy_control", migration.pk, "resume")
+    wait_until(lambda: copies.filter(state="done").count() == 2, 60)
+    runs = CopyRun.objects.filter(mailbox_user__migration=migration)
+    assert sorted(runs.values_list("kind", "messages_copied")) == [
+        ("delta", 0),
+        ("delta", 0),
+        ("full", 20),
+        ("full", 20),
+    ]

@@ -36,6 +36,7 @@ from wizard.engine_inputs import (
     shared_folder_inputs,
 )
 from wizard.models import (
+    CopyRun,
     DirectoryServer,
     FetchAccount,
     ImapServer,
@@ -137,7 +138,8 @@ def run_mailbox_copy(mailbox_user_id: int) -> str:
         copying.record_failure(copy, run, "Unexpected error; see the worker's log.")
         raise
     finally:
-        dispatch_copies.delay(copy.mailbox_user.migration_id)
+        if run.kind != CopyRun.Kind.TRIAL:  # a trial copies one mailbox only
+            dispatch_copies.delay(copy.mailbox_user.migration_id)
     return f"{copy.mailbox_user}: {summary}"
 
 
