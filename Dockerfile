@@ -8,6 +8,11 @@ RUN pip install --no-cache-dir .
 COPY manage.py ./
 COPY templates ./templates
 COPY static ./static
+COPY locale ./locale
+RUN apt-get update -qq && apt-get install -y -qq --no-install-recommends gettext \
+ && SECRET_KEY=build SECRETS_ENCRYPTION_KEYS=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA= \
+    python manage.py compilemessages \
+ && apt-get purge -y -qq gettext && apt-get autoremove -y -qq && rm -rf /var/lib/apt/lists/*
 RUN SECRET_KEY=build SECRETS_ENCRYPTION_KEYS=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA= \
     python manage.py collectstatic --noinput \
  && useradd --system --home /var/lib/migrator migrator && mkdir -p /var/lib/migrator \

@@ -1,4 +1,4 @@
-.PHONY: run test lint bench venv clean
+.PHONY: run demo test lint bench venv clean
 
 venv:
 	scripts/ensure-venv.sh
@@ -6,9 +6,14 @@ venv:
 run: venv
 	scripts/run.sh
 
+demo: venv
+	scripts/install-test-debs.sh
+	scripts/demo.sh
+
 lint: venv
 	.venv/bin/ruff check .
 	.venv/bin/python manage.py makemigrations --check --dry-run
+	scripts/check-messages.sh
 
 test: venv
 	scripts/install-test-debs.sh

@@ -44,6 +44,8 @@ from migrator.progress import (
     ProgressSink,
     Retrying,
 )
+from migrator.reconcile import Reconciliation, reconcile
+from migrator.reconcile import wanted as reconcile_wanted
 from migrator.report import CopyReport, FolderResult, FolderStatus, Verification
 
 T = TypeVar("T")
@@ -75,9 +77,15 @@ def copy_mailbox(
         pair = _Pair(source_main, target_main)
         plans, listing, found = _retrying(lambda: _set_up(pair, options), pair, options)
         sink.report(FoldersFound(found))
+        # A delta copy first carries the user's moves and deletions over (migrator.reconcile).
+        reconciled = Reconciliation()
+        if reconcile_wanted(options):
+            reconciled = _retrying(
+                lambda: reconcile(pair.source, pair.target, plans, options), pair, options
+            )
         largest_first = {f.source: -(f.messages or 0) for f in found}
         run = _Run(plans, largest_first, listing, options, sink, should_stop)
-        results = run.copy(source_main, target_main)
+        results = reconciled.merged(run.copy(source_main, target_main))
     finally:
         source_main.logout()
         target_main.logout()

@@ -39,6 +39,7 @@ USER_ATTRIBUTES = [
     "givenName",
     "sn",
     "userAccountControl",
+    "preferredLanguage",
 ]
 GROUP_ATTRIBUTES = [*ADDRESS_ATTRIBUTES, "sAMAccountName", "member", "isCriticalSystemObject"]
 CONTACT_ATTRIBUTES = [*ADDRESS_ATTRIBUTES, "displayName"]
@@ -87,6 +88,7 @@ class DirectoryUser:
     x500: tuple[str, ...]
     disabled: bool
     groups: tuple[str, ...] = ()  # names, nested memberships included
+    preferred_language: str = ""  # as the directory writes it: "de-DE", "en", or nothing
 
     def to_json(self) -> dict:
         return {
@@ -329,6 +331,7 @@ def _read_users(reader: _PagedReader, user_filter: str, keep_system: bool):
             aliases=found.aliases,
             x500=found.x500,
             disabled=entries.is_disabled(attributes),
+            preferred_language=entries.text(attributes, "preferredLanguage"),
         )
     return users, left_out
 

@@ -44,7 +44,3 @@ class BadArguments(PermanentError):
 
 class CommandRefused(PermanentError):
     """The server answered NO or BAD to a command that has no per-message fallback."""
-
-
-class FolderFailed(PermanentError):
-    """One folder could not be copied; the others go on."""

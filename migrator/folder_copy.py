@@ -8,20 +8,21 @@ the target holds, so an attempt that broke off anywhere is simply followed by an
 
 from __future__ import annotations
 
-import contextlib
 import queue
 import tempfile
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import datetime
 from typing import BinaryIO
 
+from migrator import bandwidth
 from migrator.connection import Connection
 from migrator.errors import CommandRefused
 from migrator.folders import FolderPlan
 from migrator.identity import MessageMeta, body_digest, header_of
-from migrator.inventory import Inventory, read_inventory
+from migrator.inventory import Inventory, read_inventory, read_messages
 from migrator.matching import match_messages
 from migrator.options import CopyOptions
 from migrator.progress import BatchDone, FolderStarted, ProgressEvent
@@ -155,10 +156,17 @@ class FolderCopy:
         self.stop = stop
         self.size_limit: int | None = None
         self.keeps = _FlagsKept((b"\\*",))
+        self.appended: dict[int, MessageMeta] = {}  # target UID -> source message
+        self.unconfirmed = 0  # appended without a UID in the answer
+        # The process's cap on the bytes read and written (migrator.bandwidth), if any.
+        self.reading = bandwidth.shared("source", options.max_bytes_per_second)
+        self.writing = bandwidth.shared("target", options.max_bytes_per_second)
 
     def run(self) -> None:
         self.size_limit = self._size_limit()
         source_inventory = read_inventory(self.source, self.plan.source, readonly=True)
+        if self.options.only_since is not None:
+            source_inventory = _arrived_since(source_inventory, self.options.only_since)
         target_inventory = self._target_inventory()
         match = match_messages(
             source_inventory.messages, target_inventory.messages, self._body_digests
@@ -189,20 +197,31 @@ class FolderCopy:
         self.keeps = _FlagsKept(target_inventory.permanent_flags)
         if self.options.sync_flags_of_existing:
             self._sync_flags(match.present)
-        target_messages = target_inventory.messages
+        before = target_inventory.messages
         del match, target_inventory
         if to_copy:
-            # Stale once messages arrive, and with the source's the bulk of a large folder's
-            # memory: dropped during the copy, read again to verify.
-            target_messages = ()
             self._copy(to_copy)
-            if self.options.verify:
-                target = read_inventory(self.target, self.target_name, readonly=False)
-                target_messages = target.messages
         if self.options.verify:
+            after = self._target_after_copy(before) if to_copy else before
             state.verification = verify_folder(
-                source_inventory.messages, target_messages, state.not_expected()
+                source_inventory.messages, after, state.not_expected()
             )
+
+    def _target_after_copy(self, before: Sequence[MessageMeta]) -> Sequence[MessageMeta]:
+        """What the target holds now, for the verification. By UID, from the server's list of
+        UIDs: what was there before, and what the server said it stored under which UID
+        (APPENDUID); messages it holds besides are read. Reading every header back instead
+        (`verify_by_reading`, or when an append gave no UID) costs the target a sixth more."""
+        if self.unconfirmed or self.options.verify_by_reading:
+            return read_inventory(self.target, self.target_name, readonly=False).messages
+        with self.target.errors(f"listing the messages of {self.target_name!r}"):
+            if self.target.selected != self.target_name:
+                self.target.select(self.target_name, readonly=False)
+            uids = set(self.target.client.search("ALL"))
+        known = {m.uid: m for m in before if m.uid in uids}
+        stored = [replace(m, uid=uid) for uid, m in self.appended.items() if uid in uids]
+        others = sorted(uids - known.keys() - self.appended.keys())
+        return [*known.values(), *stored, *read_messages(self.target, others)]
 
     def _count_arrivals(
         self, present: Sequence[tuple[MessageMeta, MessageMeta]], missing: Sequence[MessageMeta]
@@ -321,7 +340,8 @@ class FolderCopy:
         batches = make_batches(
             messages,
             self.options.batch_messages,
-            self.options.batch_bytes,
+            # Under a bandwidth cap a batch holds at most a second's worth: an even pace.
+            min(self.options.batch_bytes, self.options.max_bytes_per_second or 1 << 62),
             self.options.stream_threshold,
         )
         if not batches:
@@ -339,6 +359,7 @@ class FolderCopy:
         self, batch: Sequence[MessageMeta]
     ) -> tuple[list[_Prepared], list[MessageProblem]]:
         problems: list[MessageProblem] = []
+        self._pace(self.reading, sum(m.size for m in batch))
         if len(batch) == 1 and batch[0].size > self.options.stream_threshold:
             prepared = self._fetch_large(batch[0], problems)
             return ([prepared] if prepared else []), problems
@@ -431,6 +452,7 @@ class FolderCopy:
             )
             for p in prepared
         ]
+        self._pace(self.writing, sum(item.size for item in outgoing))
         with self.target.errors(f"appending to {self.target_name!r}"):
             outcomes = (
                 append_messages(self.target.client, self.target_name, outgoing) if outgoing else []
@@ -441,6 +463,10 @@ class FolderCopy:
             if outcome.ok:
                 copied += 1
                 copied_bytes += item.outgoing.size
+                if outcome.uid is None:
+                    self.unconfirmed += 1
+                else:
+                    self.appended[outcome.uid] = item.meta
                 if outcome.uid is not None and header_has_eight_bit(item.header):
                     to_check[outcome.uid] = item
                 continue
@@ -481,6 +507,13 @@ class FolderCopy:
                 )
         return problems
 
+    def _pace(self, cap: bandwidth.Bandwidth | None, size: int) -> None:
+        """Wait while the bytes would exceed the bandwidth cap; a stop ends the wait."""
+        if cap is not None:
+            cap.take(size, self.stop)
+            if self.stop.is_set():
+                raise Stopped()
+
 
 class _FlagsKept:
     """Which flags the target keeps, from its PERMANENTFLAGS (`\\*`: any keyword)."""
@@ -518,9 +551,12 @@ def make_batches(
 
 
 class _Prefetcher:
-    """Runs `fetch` over the batches in a thread of its own, one batch ahead of the consumer,
-    so the source server works while the target server does. Its errors reach the consumer."""
+    """Runs `fetch` over the batches in a thread of its own while the consumer appends the
+    batch before, so that both servers work at once. At most two batches are held (the one
+    being appended, the one being fetched): memory stays bounded by the batch size. Errors of
+    the fetching thread are raised in the consumer."""
 
+    IN_FLIGHT = 2
     _DONE = object()
 
     def __init__(
@@ -532,7 +568,8 @@ class _Prefetcher:
         self.fetch = fetch
         self.batches = batches
         self.stop = stop
-        self.ready: queue.Queue = queue.Queue(maxsize=1)
+        self.ready: queue.Queue = queue.Queue()
+        self.slots = threading.Semaphore(self.IN_FLIGHT)
         self.abandoned = threading.Event()
         self.thread = threading.Thread(target=self._run, name="prefetch", daemon=True)
 
@@ -542,10 +579,11 @@ class _Prefetcher:
 
     def __exit__(self, *exc_info: object) -> None:
         self.abandoned.set()
-        while self.thread.is_alive():
-            self._discard_waiting()
-            self.thread.join(timeout=0.05)
-        self._discard_waiting()
+        self.thread.join()
+        while not self.ready.empty():
+            item = self.ready.get_nowait()
+            if isinstance(item, tuple):
+                _close(item)
 
     def _consume(self) -> Iterator[tuple[list[_Prepared], list[MessageProblem]]]:
         while True:
@@ -555,32 +593,25 @@ class _Prefetcher:
             if isinstance(item, BaseException):
                 raise item
             yield item
+            self.slots.release()
 
     def _run(self) -> None:
         try:
             for batch in self.batches:
+                if not self._take_slot():
+                    return
                 if self.stop.is_set():
                     raise Stopped()
-                item = self.fetch(batch)
-                if not self._put(item):
-                    _close(item)
-                    return
-            self._put(self._DONE)
+                self.ready.put(self.fetch(batch))
+            self.ready.put(self._DONE)
         except BaseException as error:  # handed to the consumer, raised there
-            self._put(error)
+            self.ready.put(error)
 
-    def _put(self, item: object) -> bool:
+    def _take_slot(self) -> bool:
         while not self.abandoned.is_set():
-            with contextlib.suppress(queue.Full):
-                self.ready.put(item, timeout=0.05)
+            if self.slots.acquire(timeout=0.05):
                 return True
         return False
-
-    def _discard_waiting(self) -> None:
-        with contextlib.suppress(queue.Empty):
-            item = self.ready.get_nowait()
-            if isinstance(item, tuple):
-                _close(item)
 
 
 def _needs_repair(spool: BinaryIO, head: bytes) -> bool:
@@ -593,6 +624,12 @@ def _needs_repair(spool: BinaryIO, head: bytes) -> bool:
             return True
         carried = b"\r" if chunk.endswith(b"\r") else b""
     return False
+
+
+def _arrived_since(inventory: Inventory, moment: datetime) -> Inventory:
+    """Only the messages whose internal date is `moment` or later."""
+    since = moment.timestamp()
+    return replace(inventory, messages=tuple(m for m in inventory.messages if m.timestamp >= since))
 
 
 def _close(item: tuple[list[_Prepared], list[MessageProblem]]) -> None:

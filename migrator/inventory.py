@@ -36,19 +36,27 @@ def read_inventory(connection: Connection, folder: str, *, readonly: bool) -> In
     """Select `folder` (EXAMINE when read-only) and read what is known of every message."""
     answer = connection.select(folder, readonly=readonly)
     messages: list[MessageMeta] = []
-    flag_sets: dict[tuple[bytes, ...], tuple[bytes, ...]] = {}
     if answer.get(b"EXISTS", 0):
         with connection.errors(f"listing the messages of {folder!r}"):
-            uids = sorted(connection.client.search("ALL"))
-            for chunk in _chunks(uids, FETCH_CHUNK):
-                fetched = fetch_metadata(connection.client, chunk, HEADER_ITEM)
-                messages.extend(_meta(m, flag_sets) for m in sorted(fetched, key=_uid))
+            uids = connection.client.search("ALL")
+        messages = read_messages(connection, uids)
     return Inventory(
         folder,
         answer.get(b"UIDVALIDITY"),
         tuple(answer.get(b"PERMANENTFLAGS", ())),
         tuple(messages),
     )
+
+
+def read_messages(connection: Connection, uids: Sequence[int]) -> list[MessageMeta]:
+    """What is known of the messages with these UIDs in the selected folder, in UID order."""
+    messages: list[MessageMeta] = []
+    flag_sets: dict[tuple[bytes, ...], tuple[bytes, ...]] = {}
+    with connection.errors(f"reading the messages of {connection.selected!r}"):
+        for chunk in _chunks(sorted(uids), FETCH_CHUNK):
+            fetched = fetch_metadata(connection.client, chunk, HEADER_ITEM)
+            messages.extend(_meta(m, flag_sets) for m in sorted(fetched, key=_uid))
+    return messages
 
 
 def _meta(data: Metadata, flag_sets: dict[tuple[bytes, ...], tuple[bytes, ...]]) -> MessageMeta:

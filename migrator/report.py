@@ -29,6 +29,10 @@ class ProblemKind(StrEnum):
     REWRITTEN = "rewritten"  # the target changed the message's bytes
     REPAIRED = "repaired"  # changed on purpose (--repair)
     FLAGS_DROPPED = "flags_dropped"  # keywords the target's PERMANENTFLAGS refuse
+    # Deleted on the source since an earlier copy (migrator.reconcile), kept on the target or
+    # removed from it as asked.
+    DELETED_ON_SOURCE = "deleted_on_source"
+    REMOVED = "removed_from_target"
 
 
 SEVERITY = {
@@ -42,6 +46,8 @@ SEVERITY = {
     ProblemKind.REWRITTEN: Severity.NOTE,
     ProblemKind.REPAIRED: Severity.NOTE,
     ProblemKind.FLAGS_DROPPED: Severity.NOTE,
+    ProblemKind.DELETED_ON_SOURCE: Severity.NOTE,
+    ProblemKind.REMOVED: Severity.NOTE,
 }
 
 
@@ -112,6 +118,7 @@ class FolderResult:
     bytes_copied: int = 0
     problems: tuple[MessageProblem, ...] = ()
     verification: Verification | None = None
+    moved: int = 0  # moved here on the target, as the user had moved them on the source
 
     def count(self, severity: Severity) -> int:
         return sum(1 for p in self.problems if p.severity == severity)
@@ -147,6 +154,7 @@ class FolderResult:
             "skipped": self.skipped,
             "failed": self.failed,
             "flags_updated": self.flags_updated,
+            "moved": self.moved,
             "bytes_copied": self.bytes_copied,
             "problems": [p.to_json() for p in self.problems],
         }

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Installs the Debian packages that the test servers (tests/servers/) need, when missing, and
-# unpacks Cyrus' imapd into /var/cache/exchange-migrator/cyrus (cyrus-imapd conflicts with
-# dovecot-imapd, so it is unpacked, never installed). Idempotent; needs root only to install.
+# Installs the Debian packages that the test servers (tests/servers/) and the browser tests
+# (tests/e2e/: Debian's Chromium driven by Playwright, which downloads no browser here) need,
+# when missing, and unpacks Cyrus' imapd into /var/cache/exchange-migrator/cyrus (cyrus-imapd
+# conflicts with dovecot-imapd, so it is unpacked, never installed). Idempotent; needs root
+# only to install.
 set -euo pipefail
 
 PACKAGES=(
@@ -9,6 +11,7 @@ PACKAGES=(
     samba samba-ad-dc samba-ad-provision winbind krb5-user ldb-tools python3-samba
     cyrus-common cyrus-admin cyrus-clients
     redis-server openssl dnsmasq-base gettext
+    chromium fonts-dejavu-core
 )
 CYRUS_ROOT=/var/cache/exchange-migrator/cyrus
 IMAPD="$CYRUS_ROOT/usr/lib/cyrus/bin/imapd"

@@ -3,6 +3,9 @@ and the cast of people who use the wizard."""
 
 from __future__ import annotations
 
+import subprocess
+from pathlib import Path
+
 import pytest
 from celery.contrib.testing.worker import start_worker
 from django.contrib.auth import get_user_model
@@ -13,6 +16,11 @@ from wizard.celery import app as celery_app
 from wizard.roles import Role, give_role
 
 PASSWORD = "correct horse battery staple"
+
+
+def pytest_sessionstart(session) -> None:
+    """The German catalogue compiled, as `make test` does, for a bare `pytest` too."""
+    subprocess.run([Path(__file__).parent.parent / "scripts" / "compile-messages.sh"], check=True)
 
 
 # --- servers, started once per test run -------------------------------------------------------

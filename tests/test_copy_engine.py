@@ -90,8 +90,11 @@ def copied(source_imap, target_imap) -> Copied:
     before = uids_and_flags(client)
     client.logout()
     progress = RecordingProgress()
-    # Folders side by side over three pairs of connections, then the default (one pair).
-    first = copy(source_imap, target_imap, user, progress=progress, connections=3)
+    # Folders side by side over three pairs of connections, the 10 MB message through a
+    # temporary file; then the defaults (one pair, large messages in memory).
+    first = copy(
+        source_imap, target_imap, user, progress=progress, connections=3, stream_threshold=1 << 20
+    )
     second = copy(source_imap, target_imap, user)
     client = source_imap.connect(user)
     after = uids_and_flags(client)
@@ -291,6 +294,38 @@ def test_exclusions_and_rename_rules_apply(source_imap, target_imap):
     assert plan["Private"].reason == "excluded by the rule '^Private$'"
     assert plan["Old/2019"].target == "INBOX.Archive.Before 2020.2019"
     assert plan["Old/2019"].copied == 1
+
+
+@pytest.mark.parametrize("by_reading", [False, True])
+def test_a_message_lost_on_the_target_during_the_copy_is_reported_missing(
+    source_imap, target_imap, by_reading
+):
+    user = pair_of_users(source_imap, target_imap)
+    client = source_imap.connect(user)
+    for n in range(6):
+        append(client, "INBOX", message(f"Message {n}"), (), DAY + timedelta(minutes=n))
+    target = target_imap.connect(user)
+
+    class LoseOne(RecordingProgress):
+        def report(self, event):
+            super().report(event)
+            if isinstance(event, BatchDone) and event.copied and len(self.of_type(BatchDone)) == 1:
+                target.select_folder("INBOX")
+                target.delete_messages(target.search("ALL")[:1])
+                target.expunge()
+
+    report = copy(
+        source_imap,
+        target_imap,
+        user,
+        progress=LoseOne(),
+        batch_messages=3,
+        verify_by_reading=by_reading,
+    )
+    inbox = folders(report)["INBOX"]
+    (missing,) = inbox.verification.missing
+    assert missing.startswith("Message 0 (2023-05-17T")
+    assert not report.verified and not report.complete
 
 
 def test_a_cancel_request_stops_between_batches_and_the_next_run_finishes(source_imap, target_imap):

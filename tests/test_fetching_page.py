@@ -123,7 +123,7 @@ def test_an_upload_with_bad_rows_stores_nothing_unless_told_to(admin_client, mig
     refused = upload(admin_client, migration, text)
     assert refused.status_code == 400
     page = refused.content.decode()
-    assert "2 rows are bad; nothing was stored (1 good rows)" in page
+    assert "2 rows are bad; nothing was stored (1 good row)" in page
     assert "Row 2: no user “nobody”" in page
     assert not FetchAccount.objects.exists()
 

@@ -6,14 +6,16 @@ Views call these; tasks call the engine. Tasks are enqueued on commit, with ids 
 from __future__ import annotations
 
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext, gettext_noop
 
-from wizard import copying, procedure
+from wizard import copying, cutover, procedure
 from wizard.models import (
     AuditEntry,
     ChecklistTick,
     Confirmation,
     CopyRun,
+    CutoverTick,
     DirectoryGroup,
     DirectoryImport,
     DirectoryServer,
@@ -27,12 +29,16 @@ from wizard.models import (
     SharedFolderGrant,
     SharedFolderSetup,
     StepState,
+    Wave,
 )
-from wizard.steps import CHECKLIST, STEP_BY_KEY, STEPS, Step
+from wizard.steps import CHECKLIST, CUTOVER, STEP_BY_KEY, STEPS, Step
 
 
 def audit(migration, actor, action: str, *, subject: str = "", detail: str = "") -> AuditEntry:
     """Record who did what; `actor` is an account, or a label such as a sign-off link's."""
+    # Kept in English whatever the actor's language; the pages translate what they can.
+    with translation.override("en"):
+        action, detail = str(action), str(detail)
     return AuditEntry.objects.create(
         migration=migration,
         actor=None if isinstance(actor, str) else actor,
@@ -46,7 +52,12 @@ def audit(migration, actor, action: str, *, subject: str = "", detail: str = "")
 def create_migration(name: str, mode: str, actor) -> Migration:
     with transaction.atomic():
         migration = Migration.objects.create(name=name, mode=mode, created_by=actor)
-        audit(migration, actor, "created the migration", detail=migration.get_mode_display())
+        audit(
+            migration,
+            actor,
+            gettext_noop("created the migration"),
+            detail=migration.get_mode_display(),
+        )
     return migration
 
 
@@ -54,8 +65,10 @@ def check_imap_server(server: ImapServer, actor) -> None:
     from wizard.tasks import run_imap_server_check
 
     with transaction.atomic():
-        ImapServer.objects.filter(pk=server.pk).update(check_ok=None, check_message="Checking…")
-        audit(server.migration, actor, "checked the IMAP server", detail=str(server))
+        ImapServer.objects.filter(
+            pk=server.pk
+        ).update(check_ok=None, check_message=gettext_noop("Checking…"))
+        audit(server.migration, actor, gettext_noop("checked the IMAP server"), detail=str(server))
         transaction.on_commit(lambda: run_imap_server_check.delay(server.pk))
 
 
@@ -85,7 +98,7 @@ def save_directory_server(migration: Migration, values: dict, actor, check: str 
         audit(
             migration,
             actor,
-            "saved the directory connection",
+            gettext_noop("saved the directory connection"),
             detail=f"{server.url} as {server.bind_user}",
         )
     return server
@@ -96,14 +109,16 @@ def start_directory_import(migration: Migration, actor):
     from wizard.tasks import run_directory_import
 
     if not DirectoryServer.objects.filter(migration=migration).exists():
-        raise ActionRefused("Set up the directory connection first.")
+        raise ActionRefused(gettext("Set up the directory connection first."))
     with transaction.atomic():
         Migration.objects.select_for_update().get(pk=migration.pk)
         busy = DirectoryImport.Status.QUEUED, DirectoryImport.Status.RUNNING
         if DirectoryImport.objects.filter(migration=migration, status__in=busy).exists():
-            raise ActionRefused("An import is already running; wait until it has finished.")
+            raise ActionRefused(
+                gettext("An import is already running; wait until it has finished.")
+            )
         job = DirectoryImport.objects.create(migration=migration, created_by=actor)
-        audit(migration, actor, "started a directory import")
+        audit(migration, actor, gettext_noop("started a directory import"))
         transaction.on_commit(lambda: run_directory_import.delay(job.pk))
     return job
 
@@ -126,7 +141,13 @@ def edit_mailbox_user(user, values: dict, actor) -> list[str]:
     user.edited_fields = sorted(edited)
     with transaction.atomic():
         user.save(update_fields=[*changed, "edited_fields"])
-        audit(user.migration, actor, "edited a user", subject=user.sam, detail=", ".join(changed))
+        audit(
+            user.migration,
+            actor,
+            gettext_noop("edited a user"),
+            subject=user.sam,
+            detail=", ".join(changed),
+        )
     return changed
 
 
@@ -142,7 +163,7 @@ def reset_mailbox_user(user, actor) -> None:
         audit(
             user.migration,
             actor,
-            "reset a user to the directory's values",
+            gettext_noop("reset a user to the directory's values"),
             subject=user.sam,
             detail=", ".join(fields),
         )
@@ -156,7 +177,7 @@ def select_mailbox_users(migration: Migration, user_ids, selected: bool, actor) 
         audit(
             migration,
             actor,
-            "selected users" if selected else "deselected users",
+            gettext_noop("selected users") if selected else gettext_noop("deselected users"),
             detail=f"{count} users",
         )
     return count
@@ -172,7 +193,7 @@ def store_passwords(migration: Migration, rows, actor, *, skipped: int = 0) -> i
     with transaction.atomic():
         MailboxUser.objects.bulk_update(users, ["password", "password_set_at"], batch_size=500)
         detail = f"{len(users)} passwords" + (f", {skipped} bad rows left out" if skipped else "")
-        audit(migration, actor, "uploaded user passwords", detail=detail)
+        audit(migration, actor, gettext_noop("uploaded user passwords"), detail=detail)
     return len(users)
 
 
@@ -182,7 +203,12 @@ def purge_passwords(migration: Migration, actor) -> int:
         count = MailboxUser.objects.filter(
             migration=migration, password_set_at__isnull=False
         ).update(password="", password_set_at=None)
-        audit(migration, actor, "purged the user passwords", detail=f"{count} passwords")
+        audit(
+            migration,
+            actor,
+            gettext_noop("purged the user passwords"),
+            detail=f"{count} passwords",
+        )
     return count
 
 
@@ -191,16 +217,16 @@ def check_target_accounts(migration: Migration, actor) -> int:
     from wizard.tasks import run_account_check
 
     if not ImapServer.objects.filter(migration=migration, role=ImapServer.Role.TARGET).exists():
-        raise ActionRefused("Set up the Intra2net server (the target IMAP server) first.")
+        raise ActionRefused(gettext("Set up the Intra2net server (the target IMAP server) first."))
     users = MailboxUser.objects.filter(migration=migration, selected=True, in_directory=True)
     with transaction.atomic():
-        count = users.update(target_checked_at=None, target_message="Checking…")
+        count = users.update(target_checked_at=None, target_message=gettext_noop("Checking…"))
         if not count:
-            raise ActionRefused("No user is selected.")
+            raise ActionRefused(gettext("No user is selected."))
         audit(
             migration,
             actor,
-            "checked the accounts on the Intra2net server",
+            gettext_noop("checked the accounts on the Intra2net server"),
             detail=f"{count} users",
         )
         transaction.on_commit(lambda: run_account_check.delay(migration.pk))
@@ -211,7 +237,8 @@ def check_target_accounts(migration: Migration, actor) -> int:
 
 
 def _step_audit(migration, actor, step: Step, what: str, note: str = "") -> None:
-    audit(migration, actor, f"{what} step {step.numbers} ({step.title})", detail=note)
+    with translation.override("en"):
+        audit(migration, actor, f"{what} step {step.numbers} ({step.title})", detail=note)
 
 
 def set_step_status(migration: Migration, key: str, status: str, actor, note: str = "") -> None:
@@ -239,7 +266,8 @@ def set_step_status(migration: Migration, key: str, status: str, actor, note: st
                 "note": note or state.note,
             },
         )
-        what = "reopened" if reopened else f"set to {StepState.Status(status).label.lower()}:"
+        with translation.override("en"):
+            what = "reopened" if reopened else f"set to {StepState.Status(status).label.lower()}:"
         _step_audit(migration, actor, step, what, note)
 
 
@@ -256,7 +284,7 @@ def confirm(migration: Migration, key: str, actor) -> None:
         )
         if not created:
             return
-        audit(migration, actor, "confirmed", detail=dict(step.confirmations)[key])
+        audit(migration, actor, gettext_noop("confirmed"), detail=dict(step.confirmations)[key])
         status = StepState.Status.IN_PROGRESS
         if not procedure.unfinished_because(migration, step):
             status = StepState.Status.DONE
@@ -268,7 +296,10 @@ def withdraw_confirmation(migration: Migration, key: str, actor) -> None:
     with transaction.atomic():
         if Confirmation.objects.filter(migration=migration, key=key).delete()[0]:
             audit(
-                migration, actor, "withdrew the confirmation", detail=dict(step.confirmations)[key]
+                migration,
+                actor,
+                gettext_noop("withdrew the confirmation"),
+                detail=dict(step.confirmations)[key],
             )
             set_step_status(migration, step.key, StepState.Status.IN_PROGRESS, actor)
 
@@ -287,9 +318,10 @@ def start_job(migration: Migration, kind: str, actor) -> Job:
             kind=kind, status__in=[Job.Status.QUEUED, Job.Status.RUNNING]
         )
         if running.exists():
-            raise ActionRefused("This check is running already.")
+            raise ActionRefused(gettext("This check is running already."))
         job = Job.objects.create(migration=migration, kind=kind, created_by=_label(actor))
-        audit(migration, actor, f"started: {job.get_kind_display()}")
+        with translation.override("en"):
+            audit(migration, actor, f"started: {job.get_kind_display()}")
         transaction.on_commit(lambda: task.delay(job.pk))
     return job
 
@@ -315,9 +347,15 @@ def start_copy(migration: Migration, actor) -> int:
     with transaction.atomic():
         copying.ensure_copy_rows(migration)
         Migration.objects.filter(pk=migration.pk).update(copy_paused=False)
+        cutover.lift_planned(_copies(migration).filter(state=MailboxCopy.State.WAITING))
         waiting = _copies(migration).filter(state=MailboxCopy.State.WAITING).count()
         set_step_status(migration, "copy", StepState.Status.IN_PROGRESS, actor)
-        audit(migration, actor, "started the copy", detail=f"{waiting} mailboxes waiting")
+        audit(
+            migration,
+            actor,
+            gettext_noop("started the copy"),
+            detail=f"{waiting} mailboxes waiting",
+        )
         _dispatch(migration)
     return waiting
 
@@ -326,7 +364,7 @@ def pause_copy(migration: Migration, actor) -> None:
     """Running copies stop between two batches; nothing new starts."""
     with transaction.atomic():
         Migration.objects.filter(pk=migration.pk).update(copy_paused=True)
-        audit(migration, actor, "paused the copy")
+        audit(migration, actor, gettext_noop("paused the copy"))
 
 
 def resume_copy(migration: Migration, actor) -> None:
@@ -335,7 +373,7 @@ def resume_copy(migration: Migration, actor) -> None:
         _copies(migration).filter(state=MailboxCopy.State.PAUSED).update(
             state=MailboxCopy.State.WAITING
         )
-        audit(migration, actor, "resumed the copy")
+        audit(migration, actor, gettext_noop("resumed the copy"))
         _dispatch(migration)
 
 
@@ -355,24 +393,31 @@ def retry_mailbox(user: MailboxUser, actor, kind: str = CopyRun.Kind.FULL) -> bo
             state=MailboxCopy.State.WAITING, run_kind=kind
         )
         if changed:
-            audit(
-                user.migration,
-                actor,
-                f"queued a {CopyRun.Kind(kind).label.lower()}",
-                subject=user.sam,
-            )
+            cutover.lift_planned(MailboxCopy.objects.filter(mailbox_user=user))
+            with translation.override("en"):
+                audit(
+                    user.migration,
+                    actor,
+                    f"queued a {CopyRun.Kind(kind).label.lower()}",
+                    subject=user.sam,
+                )
             _dispatch(user.migration)
     return bool(changed)
 
 
 def retry_failed(migration: Migration, actor) -> int:
     with transaction.atomic():
-        changed = (
-            _copies(migration)
-            .filter(state__in=(MailboxCopy.State.FAILED, MailboxCopy.State.NEEDS_ATTENTION))
-            .update(state=MailboxCopy.State.WAITING, run_kind=CopyRun.Kind.FULL)
+        failed = _copies(migration).filter(
+            state__in=(MailboxCopy.State.FAILED, MailboxCopy.State.NEEDS_ATTENTION)
         )
-        audit(migration, actor, "retried the failed mailboxes", detail=f"{changed} mailboxes")
+        cutover.lift_planned(failed)
+        changed = failed.update(state=MailboxCopy.State.WAITING, run_kind=CopyRun.Kind.FULL)
+        audit(
+            migration,
+            actor,
+            gettext_noop("retried the failed mailboxes"),
+            detail=f"{changed} mailboxes",
+        )
         _dispatch(migration)
     return changed
 
@@ -385,7 +430,7 @@ def run_delta(migration: Migration, actor) -> int:
             .filter(state=MailboxCopy.State.DONE)
             .update(state=MailboxCopy.State.WAITING, run_kind=CopyRun.Kind.DELTA)
         )
-        audit(migration, actor, "started a delta copy", detail=f"{changed} mailboxes")
+        audit(migration, actor, gettext_noop("started a delta copy"), detail=f"{changed} mailboxes")
         _dispatch(migration)
     return changed
 
@@ -400,8 +445,8 @@ def start_trial_copy(user: MailboxUser, actor) -> None:
             mailbox_user=user, state__in=(MailboxCopy.State.WAITING, *RETRYABLE)
         ).update(state=MailboxCopy.State.QUEUED, run_kind=CopyRun.Kind.TRIAL)
         if not changed:
-            raise ActionRefused(f"{user} is being copied already.")
-        audit(user.migration, actor, "started a trial copy", subject=user.sam)
+            raise ActionRefused(gettext("%(user)s is being copied already.") % {"user": user})
+        audit(user.migration, actor, gettext_noop("started a trial copy"), subject=user.sam)
         transaction.on_commit(lambda: run_mailbox_copy.delay(user.pk))
 
 
@@ -416,26 +461,29 @@ def tick(user: MailboxUser, key: str, actor, *, by_link: bool = False) -> None:
             mailbox_user=user, key=key, defaults={"ticked_by": _label(actor), "by_link": by_link}
         )
         if created:
-            audit(
-                user.migration,
-                actor,
-                "ticked",
-                subject=user.sam,
-                detail=f"{entry.manual_step}. {entry.text}",
-            )
+            with translation.override("en"):
+                audit(
+                    user.migration,
+                    actor,
+                    gettext_noop("ticked"),
+                    subject=user.sam,
+                    detail=f"{entry.manual_step}. {entry.text}",
+                )
+            cutover.complete_if_ticked(user, _label(actor))  # during operation: moved
 
 
 def untick(user: MailboxUser, key: str, actor) -> None:
     entry = next(e for e in CHECKLIST if e.key == key)
     with transaction.atomic():
         if ChecklistTick.objects.filter(mailbox_user=user, key=key).delete()[0]:
-            audit(
-                user.migration,
-                actor,
-                "unticked",
-                subject=user.sam,
-                detail=f"{entry.manual_step}. {entry.text}",
-            )
+            with translation.override("en"):
+                audit(
+                    user.migration,
+                    actor,
+                    gettext_noop("unticked"),
+                    subject=user.sam,
+                    detail=f"{entry.manual_step}. {entry.text}",
+                )
 
 
 def _label(actor) -> str:
@@ -463,7 +511,7 @@ def set_notifications(migration: Migration, switches: dict[str, bool], actor) ->
         audit(
             migration,
             actor,
-            "changed the e-mail notifications",
+            gettext_noop("changed the e-mail notifications"),
             detail=", ".join(
                 f"{Migration._meta.get_field(n).verbose_name}: {'on' if switches[n] else 'off'}"
                 for n in changed
@@ -492,7 +540,9 @@ def _make_busy(migration: Migration, state: str, message: str) -> None:
         .update(state=state, message=message, started_at=timezone.now(), heartbeat_at=None)
     )
     if not changed:
-        raise ActionRefused("The shared folders are busy already; wait until that has finished.")
+        raise ActionRefused(
+            gettext("The shared folders are busy already; wait until that has finished.")
+        )
 
 
 def _require_servers(migration: Migration) -> None:
@@ -510,8 +560,12 @@ def look_for_shared_folders(migration: Migration, actor) -> None:
 
     _require_servers(migration)
     with transaction.atomic():
-        _make_busy(migration, SharedFolderSetup.State.LISTING, "Looking for public folders…")
-        audit(migration, actor, "looked for public folders on Exchange")
+        _make_busy(
+            migration,
+            SharedFolderSetup.State.LISTING,
+            gettext_noop("Looking for public folders…"),
+        )
+        audit(migration, actor, gettext_noop("looked for public folders on Exchange"))
         transaction.on_commit(lambda: run_shared_folder_listing.delay(migration.pk))
 
 
@@ -530,7 +584,7 @@ def save_shared_folder_settings(migration: Migration, prefix: str, identifier: s
         audit(
             migration,
             actor,
-            "changed the shared folder settings",
+            gettext_noop("changed the shared folder settings"),
             detail=f"prefix “{prefix}”, groups as “{identifier}”",
         )
     return renamed
@@ -543,7 +597,7 @@ def set_shared_folder_method(migration: Migration, method: str, actor) -> None:
         audit(
             migration,
             actor,
-            "chose how the public folders move",
+            gettext_noop("chose how the public folders move"),
             detail=SharedFolderSetup.Method(method).label,
         )
 
@@ -566,7 +620,7 @@ def choose_shared_folders(migration: Migration, choices: dict[int, str | None], 
         audit(
             migration,
             actor,
-            "chose the public folders to copy",
+            gettext_noop("chose the public folders to copy"),
             detail=", ".join(f"{r.name} → {r.target_name}" for r in chosen)[:2000]
             or "none",
         )
@@ -577,7 +631,7 @@ def grant_shared_folder(folders, group: DirectoryGroup, rights: str, actor) -> i
     """Give `group` these rights on each folder (replacing rights it had there)."""
     folders = list(folders)
     if not folders:
-        raise ActionRefused("Choose a folder first.")
+        raise ActionRefused(gettext("Choose a folder first."))
     with transaction.atomic():
         for folder in folders:
             SharedFolderGrant.objects.update_or_create(
@@ -590,14 +644,15 @@ def grant_shared_folder(folders, group: DirectoryGroup, rights: str, actor) -> i
                     "applied_message": "",
                 },
             )
-        audit(
-            group.migration,
-            actor,
-            "shared folders with a group",
-            subject=group.name,
-            detail=f"{SharedFolderGrant.Rights(rights).label}: "
-            + ", ".join(f.target_name or f.name for f in folders)[:2000],
-        )
+        with translation.override("en"):
+            audit(
+                group.migration,
+                actor,
+                gettext_noop("shared folders with a group"),
+                subject=group.name,
+                detail=f"{SharedFolderGrant.Rights(rights).label}: "
+                + ", ".join(f.target_name or f.name for f in folders)[:2000],
+            )
     return len(folders)
 
 
@@ -607,7 +662,7 @@ def revoke_shared_folder_grant(grant: SharedFolderGrant, actor) -> None:
         audit(
             grant.folder.migration,
             actor,
-            "took back a group's rights on a shared folder",
+            gettext_noop("took back a group's rights on a shared folder"),
             subject=grant.group.name,
             detail=grant.folder.target_name or grant.folder.name,
         )
@@ -622,10 +677,15 @@ def start_shared_folder_copy(migration: Migration, actor) -> int:
     _require_servers(migration)
     count = chosen_folders(migration).count()
     if not count:
-        raise ActionRefused("Choose the public folders to copy first.")
+        raise ActionRefused(gettext("Choose the public folders to copy first."))
     with transaction.atomic():
-        _make_busy(migration, SharedFolderSetup.State.QUEUED, "Waiting for a worker…")
-        audit(migration, actor, "started the copy of the shared folders", detail=f"{count} folders")
+        _make_busy(migration, SharedFolderSetup.State.QUEUED, gettext_noop("Waiting for a worker…"))
+        audit(
+            migration,
+            actor,
+            gettext_noop("started the copy of the shared folders"),
+            detail=f"{count} folders",
+        )
         transaction.on_commit(lambda: run_shared_folder_copy.delay(migration.pk))
     return count
 
@@ -639,10 +699,15 @@ def apply_shared_folder_rights(migration: Migration, actor) -> int:
         folder__migration=migration, folder__kind=SharedFolder.Kind.IMAP, folder__chosen=True
     ).count()
     if not count:
-        raise ActionRefused("Give a group rights on a chosen folder first.")
+        raise ActionRefused(gettext("Give a group rights on a chosen folder first."))
     with transaction.atomic():
-        _make_busy(migration, SharedFolderSetup.State.GRANTING, "Setting the rights…")
-        audit(migration, actor, "set the rights on the shared folders", detail=f"{count} rights")
+        _make_busy(migration, SharedFolderSetup.State.GRANTING, gettext_noop("Setting the rights…"))
+        audit(
+            migration,
+            actor,
+            gettext_noop("set the rights on the shared folders"),
+            detail=f"{count} rights",
+        )
         transaction.on_commit(lambda: run_shared_folder_grants.delay(migration.pk))
     return count
 
@@ -665,7 +730,7 @@ def add_outlook_folders(migration: Migration, entries: list[tuple[str, str]], ac
         audit(
             migration,
             actor,
-            "listed public folders to move through Outlook",
+            gettext_noop("listed public folders to move through Outlook"),
             detail=f"{len(entries)} folders, {added} new",
         )
     return added
@@ -681,7 +746,7 @@ def sign_off_shared_folder(folder: SharedFolder, actor) -> bool:
             audit(
                 folder.migration,
                 actor,
-                "signed off a shared folder",
+                gettext_noop("signed off a shared folder"),
                 subject=folder.mover,
                 detail=folder.name,
             )
@@ -693,14 +758,19 @@ def withdraw_shared_folder_signoff(folder: SharedFolder, actor) -> None:
         if SharedFolder.objects.filter(pk=folder.pk, signed_off_at__isnull=False).update(
             signed_off_by="", signed_off_at=None
         ):
-            audit(folder.migration, actor, "withdrew the sign-off of a shared folder",
+            audit(folder.migration, actor, gettext_noop("withdrew the sign-off of a shared folder"),
                   detail=folder.name)
 
 
 def remove_shared_folder(folder: SharedFolder, actor) -> None:
     with transaction.atomic():
         folder.delete()
-        audit(folder.migration, actor, "removed a shared folder from the list", detail=folder.name)
+        audit(
+            folder.migration,
+            actor,
+            gettext_noop("removed a shared folder from the list"),
+            detail=folder.name,
+        )
 
 
 def save_fetch_accounts(
@@ -746,14 +816,19 @@ def save_fetch_accounts(
         detail = f"{added} added, {updated} updated" + (
             f", {skipped} bad rows left out" if skipped else ""
         )
-        audit(migration, actor, "saved mail fetching accounts", detail=detail)
+        audit(migration, actor, gettext_noop("saved mail fetching accounts"), detail=detail)
     return added, updated
 
 
 def delete_fetch_account(account: FetchAccount, actor) -> None:
     with transaction.atomic():
         account.delete()
-        audit(account.migration, actor, "deleted a mail fetching account", detail=str(account))
+        audit(
+            account.migration,
+            actor,
+            gettext_noop("deleted a mail fetching account"),
+            detail=str(account),
+        )
 
 
 def check_fetch_logins(migration: Migration, actor) -> int:
@@ -762,10 +837,411 @@ def check_fetch_logins(migration: Migration, actor) -> int:
 
     with transaction.atomic():
         count = FetchAccount.objects.filter(migration=migration).update(
-            checked_at=None, check_ok=None, check_message="Checking…"
+            checked_at=None, check_ok=None, check_message=gettext_noop("Checking…")
         )
         if not count:
-            raise ActionRefused("Enter or upload the provider accounts first.")
-        audit(migration, actor, "tested the mail fetching logins", detail=f"{count} accounts")
+            raise ActionRefused(gettext("Enter or upload the provider accounts first."))
+        audit(
+            migration,
+            actor,
+            gettext_noop("tested the mail fetching logins"),
+            detail=f"{count} accounts",
+        )
         transaction.on_commit(lambda: run_fetch_login_checks.delay(migration.pk))
     return count
+
+
+# --- migration during operation: waves, pre-stage, delta copies, cutover (issue 7) ------------
+
+Phase = MailboxCopy.Phase
+
+
+def _require_during_operation(migration: Migration) -> None:
+    if not cutover.during_operation(migration):
+        raise ActionRefused(gettext("Waves and cutovers belong to a migration during operation."))
+
+
+def save_wave(migration: Migration, name: str, planned_for, actor, wave: Wave | None = None):
+    """Create a wave, or rename and re-date one; names are unique per migration."""
+    _require_during_operation(migration)
+    name = name.strip()
+    others = Wave.objects.filter(migration=migration, name__iexact=name)
+    if wave is not None:
+        others = others.exclude(pk=wave.pk)
+    if not name or others.exists():
+        raise ActionRefused(
+            gettext("There is a wave called “%(name)s” already.") % {"name": name} if name
+            else gettext("A wave needs a name.")
+        )
+    with transaction.atomic():
+        if wave is None:
+            wave = Wave.objects.create(
+                migration=migration, name=name, planned_for=planned_for,
+                order=Wave.objects.filter(migration=migration).count(),
+            )
+            what = gettext_noop("created a wave")
+        else:
+            Wave.objects.filter(pk=wave.pk).update(name=name, planned_for=planned_for)
+            wave.name, wave.planned_for = name, planned_for
+            what = gettext_noop("changed a wave")
+        audit(migration, actor, what, detail=f"{name}, {planned_for or 'no date'}")
+    return wave
+
+
+def delete_wave(wave: Wave, actor) -> int:
+    """Its users stay, in no wave; returns how many they are."""
+    with transaction.atomic():
+        count = wave.users.update(wave=None)
+        wave.delete()
+        audit(
+            wave.migration,
+            actor,
+            gettext_noop("deleted a wave"),
+            detail=f"{wave.name}, {count} users",
+        )
+    return count
+
+
+def assign_waves(migration: Migration, assignments: dict[int, int | None], actor) -> int:
+    """Put users into waves (None: into none); `assignments` maps user ids to wave ids.
+    Returns how many users changed wave."""
+    _require_during_operation(migration)
+    waves = {w.pk: w for w in Wave.objects.filter(migration=migration)}
+    if any(wave_id is not None and wave_id not in waves for wave_id in assignments.values()):
+        raise ActionRefused(gettext("That wave does not exist (any more)."))
+    users = MailboxUser.objects.filter(migration=migration, pk__in=assignments)
+    changed = [u for u in users if u.wave_id != assignments[u.pk]]
+    if not changed:
+        return 0
+    with transaction.atomic():
+        for user in changed:
+            user.wave_id = assignments[user.pk]
+        MailboxUser.objects.bulk_update(changed, ["wave"], batch_size=500)
+        audit(
+            migration,
+            actor,
+            gettext_noop("grouped users into waves"),
+            detail="; ".join(
+                f"{u.sam} → {waves[u.wave_id].name if u.wave_id else 'no wave'}" for u in changed
+            )[:2000],
+        )
+    return len(changed)
+
+
+def import_waves(migration: Migration, wave_file, actor, *, skipped: int = 0) -> tuple[int, int]:
+    """The good rows of a `user,wave,date` upload (migrator.wave_csv): waves created or
+    re-dated, users put into them. Returns (new waves, users placed)."""
+    _require_during_operation(migration)
+    with transaction.atomic():
+        existing = {w.name.lower(): w for w in Wave.objects.filter(migration=migration)}
+        order = len(existing)
+        created = 0
+        for name, planned_for in wave_file.waves().items():
+            wave = existing.get(name.lower())
+            if wave is None:
+                existing[name.lower()] = Wave.objects.create(
+                    migration=migration, name=name, planned_for=planned_for, order=order
+                )
+                order += 1
+                created += 1
+            elif planned_for and wave.planned_for != planned_for:
+                Wave.objects.filter(pk=wave.pk).update(planned_for=planned_for)
+        users = {u.pk: u for u in MailboxUser.objects.filter(
+            migration=migration, pk__in=[int(row.key) for row in wave_file.rows]
+        )}
+        for row in wave_file.rows:
+            users[int(row.key)].wave_id = existing[row.wave.lower()].pk
+        MailboxUser.objects.bulk_update(users.values(), ["wave"], batch_size=500)
+        detail = f"{len(users)} users, {created} new waves" + (
+            f", {skipped} bad rows left out" if skipped else ""
+        )
+        audit(migration, actor, gettext_noop("imported waves"), detail=detail)
+    return created, len(users)
+
+
+def save_sync_settings(
+    migration: Migration, scheduled_deltas: bool, bandwidth_cap_kb: int | None, actor
+) -> None:
+    """The nightly delta copy switched on or off, and the bandwidth cap per worker."""
+    with transaction.atomic():
+        Migration.objects.filter(pk=migration.pk).update(
+            scheduled_deltas=scheduled_deltas, bandwidth_cap_kb=bandwidth_cap_kb
+        )
+        migration.scheduled_deltas, migration.bandwidth_cap_kb = scheduled_deltas, bandwidth_cap_kb
+        cap = f"at most {bandwidth_cap_kb} KB/s per worker" if bandwidth_cap_kb else "no cap"
+        audit(
+            migration,
+            actor,
+            gettext_noop("changed the delta copy settings"),
+            detail=f"nightly delta {'on' if scheduled_deltas else 'off'}, {cap}",
+        )
+
+
+def prestage(migration: Migration, users, actor) -> int:
+    """Copy the bulk of these users' mail while they go on working on Exchange; `users` is a
+    queryset of the migration's users. Returns how many are queued."""
+    _require_during_operation(migration)
+    with transaction.atomic():
+        copying.ensure_copy_rows(migration)
+        changed = _copies(migration).filter(
+            mailbox_user__in=users,
+            mailbox_user__selected=True,
+            phase__in=(Phase.PLANNED, Phase.PRESTAGING),
+            state__in=(MailboxCopy.State.WAITING, *cutover.IDLE),
+        ).update(phase=Phase.PRESTAGING, state=MailboxCopy.State.WAITING,
+                 run_kind=CopyRun.Kind.PRESTAGE)
+        if changed:
+            audit(
+                migration,
+                actor,
+                gettext_noop("started a pre-stage"),
+                detail=f"{changed} mailboxes",
+            )
+            _dispatch(migration)
+    return changed
+
+
+def queue_deltas(migration: Migration, users, actor) -> int:
+    """A delta copy for each of these users who is in sync and not being copied now."""
+    _require_during_operation(migration)
+    with transaction.atomic():
+        changed = _copies(migration).filter(
+            mailbox_user__in=users,
+            mailbox_user__selected=True,
+            phase=Phase.IN_SYNC,
+            state__in=cutover.IDLE,
+        ).update(state=MailboxCopy.State.WAITING, run_kind=CopyRun.Kind.DELTA,
+                 remove_deleted=False)
+        if changed:
+            audit(
+                migration,
+                actor,
+                gettext_noop("queued delta copies"),
+                detail=f"{changed} mailboxes",
+            )
+            _dispatch(migration)
+    return changed
+
+
+def queue_scheduled_deltas() -> int:
+    """The nightly delta copy of every migration during operation that keeps it on."""
+    count = 0
+    migrations = Migration.objects.filter(
+        mode=Migration.Mode.DURING_OPERATION, scheduled_deltas=True
+    )
+    for migration in migrations:
+        count += queue_deltas(migration, migration.mailbox_users.all(), "the nightly schedule")
+    return count
+
+
+def queue_delta(user: MailboxUser, actor, *, remove_deleted: bool = False) -> None:
+    """One user's delta copy now: in sync or before their routing switch it also follows their
+    moves, flags and deletions on Exchange (and removes what they deleted, when asked); after
+    their cutover it only brings what still reached Exchange."""
+    _require_during_operation(user.migration)
+    copy = _copy_of(user)
+    switched = cutover.switched_at(user) is not None
+    if copy.phase in (Phase.PLANNED, Phase.PRESTAGING):
+        raise ActionRefused(gettext("%(user)s is not pre-staged yet.") % {"user": user})
+    if copy.phase == Phase.CUTTING_OVER and switched:
+        raise ActionRefused(
+            gettext("%(user)s's mail goes to the Intra2net server: run the final delta.")
+            % {"user": user}
+        )
+    if remove_deleted and copy.phase not in (Phase.IN_SYNC, Phase.CUTTING_OVER):
+        raise ActionRefused(
+            gettext("%(user)s works on the Intra2net server: nothing is removed there.")
+            % {"user": user}
+        )
+    with transaction.atomic():
+        changed = MailboxCopy.objects.filter(
+            pk=copy.pk, phase=copy.phase, state__in=cutover.IDLE
+        ).update(state=MailboxCopy.State.WAITING, run_kind=CopyRun.Kind.DELTA,
+                 remove_deleted=remove_deleted)
+        if not changed:
+            raise ActionRefused(
+                gettext("%(user)s is being copied, paused or waits already.") % {"user": user}
+            )
+        what = gettext_noop("removing what was deleted on Exchange") if remove_deleted else ""
+        audit(
+            user.migration,
+            actor,
+            gettext_noop("queued a delta copy"),
+            subject=user.sam,
+            detail=what,
+        )
+        _dispatch(user.migration)
+
+
+def pause_user(user: MailboxUser, actor) -> bool:
+    """This user's copy stops after its current batch, or does not start."""
+    busy = cutover.BUSY
+    with transaction.atomic():
+        changed = MailboxCopy.objects.filter(mailbox_user=user, state__in=busy).update(
+            state=MailboxCopy.State.PAUSED
+        )
+        if changed:
+            audit(user.migration, actor, gettext_noop("paused a mailbox's copy"), subject=user.sam)
+    return bool(changed)
+
+
+def resume_user(user: MailboxUser, actor) -> bool:
+    with transaction.atomic():
+        changed = MailboxCopy.objects.filter(
+            mailbox_user=user, state=MailboxCopy.State.PAUSED
+        ).update(state=MailboxCopy.State.WAITING)
+        if changed:
+            audit(user.migration, actor, gettext_noop("resumed a mailbox's copy"), subject=user.sam)
+            _dispatch(user.migration)
+    return bool(changed)
+
+
+def start_cutover(user: MailboxUser, actor) -> None:
+    """Begin moving one user: a last delta copy while they still work in Outlook."""
+    migration = user.migration
+    _require_during_operation(migration)
+    routing = procedure.step_states(migration)["routing"]
+    if routing.status not in procedure.FINISHED:
+        step = STEP_BY_KEY["routing"]
+        raise ActionRefused(
+            gettext("Finish step %(numbers)s (%(title)s) first.")
+            % {"numbers": step.numbers, "title": step.title}
+        )
+    copy = _copy_of(user)
+    with transaction.atomic():
+        changed = MailboxCopy.objects.filter(
+            pk=copy.pk, phase=Phase.IN_SYNC, state__in=cutover.IDLE
+        ).update(phase=Phase.CUTTING_OVER, state=MailboxCopy.State.WAITING,
+                 run_kind=CopyRun.Kind.DELTA, remove_deleted=False)
+        if not changed:
+            if copy.phase != Phase.IN_SYNC:
+                raise ActionRefused(
+                    gettext("%(user)s is %(phase)s, not in sync.")
+                    % {"user": user, "phase": str(Phase(copy.phase).label).lower()}
+                )
+            raise ActionRefused(
+                gettext("%(user)s is being copied now; start when that has finished.")
+                % {"user": user}
+            )
+        user.cutover_ticks.all().delete()  # a cutover cancelled earlier starts afresh
+        audit(migration, actor, gettext_noop("started the cutover"), subject=user.sam)
+        _dispatch(migration)
+
+
+def confirm_cutover(user: MailboxUser, key: str, actor) -> None:
+    """Confirm one of the admin's items of a user's cutover, in their order. The routing switch
+    queues the final delta copy."""
+    entry = next(e for e in CUTOVER if e.key == key and e.by == "admin")
+    copy = _copy_of(user)
+    if copy.phase != Phase.CUTTING_OVER:
+        raise ActionRefused(gettext("%(user)s's cutover has not started.") % {"user": user})
+    item = next(i for i in cutover.cutover_items(user, copy) if i.entry.key == key)
+    if item.status == "done":
+        return
+    if not item.confirmable:
+        raise ActionRefused(gettext("Confirm the cutover's items in their order: %(next)s") % {
+            "next": next(
+                i.entry.text for i in cutover.cutover_items(user, copy) if i.status != "done"
+            )
+        })
+    with transaction.atomic():
+        if key == "routing":
+            changed = MailboxCopy.objects.filter(
+                pk=copy.pk, phase=Phase.CUTTING_OVER, state__in=cutover.IDLE
+            ).update(state=MailboxCopy.State.WAITING, run_kind=CopyRun.Kind.FINAL,
+                     remove_deleted=False)
+            if not changed:
+                raise ActionRefused(
+                    gettext("%(user)s is being copied now; wait until that has finished.")
+                    % {"user": user}
+                )
+            _dispatch(user.migration)
+        CutoverTick.objects.create(mailbox_user=user, key=key, ticked_by=_label(actor))
+        audit(user.migration, actor, gettext_noop("confirmed"), subject=user.sam, detail=entry.text)
+
+
+def run_final_delta(user: MailboxUser, actor) -> None:
+    """The final delta copy again, after it failed or left problems."""
+    copy = _copy_of(user)
+    if copy.phase != Phase.CUTTING_OVER or cutover.switched_at(user) is None:
+        raise ActionRefused(
+            gettext("%(user)s's routing has not been switched: no final delta yet.")
+            % {"user": user}
+        )
+    with transaction.atomic():
+        changed = MailboxCopy.objects.filter(
+            pk=copy.pk, phase=Phase.CUTTING_OVER, state__in=(*cutover.IDLE,
+                                                             MailboxCopy.State.PAUSED)
+        ).update(state=MailboxCopy.State.WAITING, run_kind=CopyRun.Kind.FINAL)
+        if not changed:
+            raise ActionRefused(gettext("%(user)s is being copied now.") % {"user": user})
+        audit(
+            user.migration,
+            actor,
+            gettext_noop("ran the final delta copy again"),
+            subject=user.sam,
+        )
+        _dispatch(user.migration)
+
+
+def finish_cutover(user: MailboxUser, actor, *, accept_problems: bool = False) -> None:
+    """Open the user's Outlook checklist once the final delta copy has run. Refused while it
+    failed or runs; with problems left (messages that could not be copied) only when the admin
+    has looked at them and accepts them."""
+    copy = _copy_of(user)
+    if copy.phase != Phase.CUTTING_OVER:
+        raise ActionRefused(gettext("%(user)s is not cutting over.") % {"user": user})
+    final = user.copy_runs.filter(kind=CopyRun.Kind.FINAL).first()
+    if final is None or cutover.switched_at(user) is None:
+        raise ActionRefused(gettext("The final delta copy has not run yet."))
+    if copy.state in cutover.BUSY or final.outcome == CopyRun.Outcome.RUNNING:
+        raise ActionRefused(gettext("The final delta copy is still running."))
+    if final.outcome in (CopyRun.Outcome.FAILED, CopyRun.Outcome.STOPPED):
+        raise ActionRefused(
+            gettext(
+                "The final delta copy did not finish (%(why)s). Fix the problem and run it "
+                "again: mail that reached Exchange before the switch would be missing."
+            ) % {"why": final.error or final.get_outcome_display()}
+        )
+    if final.outcome == CopyRun.Outcome.INCOMPLETE and not accept_problems:
+        raise ActionRefused(
+            gettext("The final delta copy left problems: look at them and accept them to go on.")
+        )
+    detail = gettext_noop("with the final delta's problems accepted") if accept_problems else ""
+    with transaction.atomic():
+        if not cutover.open_checklist(user, _label(actor)):
+            raise ActionRefused(gettext("%(user)s is not cutting over any more.") % {"user": user})
+        audit(
+            user.migration,
+            actor,
+            gettext_noop("finished the cutover"),
+            subject=user.sam,
+            detail=detail,
+        )
+
+
+def cancel_cutover(user: MailboxUser, actor) -> None:
+    """Back to in sync, as long as the user's mail still goes to Exchange."""
+    if cutover.switched_at(user) is not None:
+        raise ActionRefused(
+            gettext(
+                "%(user)s's mail already goes to the Intra2net server: finish the cutover instead."
+            ) % {"user": user}
+        )
+    with transaction.atomic():
+        changed = MailboxCopy.objects.filter(
+            mailbox_user=user, phase=Phase.CUTTING_OVER
+        ).update(phase=Phase.IN_SYNC)
+        if not changed:
+            raise ActionRefused(gettext("%(user)s is not cutting over.") % {"user": user})
+        user.cutover_ticks.all().delete()
+        audit(user.migration, actor, gettext_noop("cancelled the cutover"), subject=user.sam)
+
+
+def _copy_of(user: MailboxUser) -> MailboxCopy:
+    try:
+        return MailboxCopy.objects.get(mailbox_user=user)
+    except MailboxCopy.DoesNotExist:
+        raise ActionRefused(
+            gettext("%(user)s has not been pre-staged yet.") % {"user": user}
+        ) from None

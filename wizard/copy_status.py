@@ -25,12 +25,16 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Cast, Coalesce, Greatest
+from django.utils.functional import lazy
+from django.utils.translation import gettext, gettext_lazy, pgettext_lazy
 
 from wizard import units
+from wizard.cutover import phase_text
 from wizard.models import ChecklistTick, MailboxCopy, MailboxUser, Migration
 from wizard.steps import CHECKLIST, CHECKLIST_KEYS
 
 State = MailboxCopy.State
+Phase = MailboxCopy.Phase
 RUNNING = (State.COPYING, State.VERIFYING)
 UNFINISHED = (State.WAITING, State.QUEUED, *RUNNING)
 NEEDS_LOOK = (State.FAILED, State.NEEDS_ATTENTION)
@@ -49,6 +53,18 @@ STATE_ORDER = (
     State.DONE,
 )
 
+# The states after a number of users in a sentence: "6 users: 5 done, 1 failed".
+IN_A_SENTENCE = {
+    State.FAILED: pgettext_lazy("after a number of users", "failed"),
+    State.NEEDS_ATTENTION: pgettext_lazy("after a number of users", "needs attention"),
+    State.COPYING: pgettext_lazy("after a number of users", "copying"),
+    State.VERIFYING: pgettext_lazy("after a number of users", "verifying"),
+    State.QUEUED: pgettext_lazy("after a number of users", "queued"),
+    State.PAUSED: pgettext_lazy("after a number of users", "paused"),
+    State.WAITING: pgettext_lazy("after a number of users", "waiting"),
+    State.DONE: pgettext_lazy("after a number of users", "done"),
+}
+
 # Failed or incomplete, a message that failed, or an error on the way (a retried connection).
 HAS_ERRORS = Q(copy__state__in=NEEDS_LOOK) | Q(copy__failed__gt=0) | Q(copy__last_error__gt="")
 
@@ -60,11 +76,24 @@ def _state_is(state: str) -> Q:
     return Q(copy__state=state)
 
 
+def _move_label(phase_label) -> str:
+    return gettext("Move: %(phase)s") % {"phase": phase_label}
+
+
 # name -> (label, condition); a later issue adds waves here.
 FILTERS: dict[str, tuple[str, Q]] = {
-    "all": ("All users", Q()),
-    "errors": ("With errors", HAS_ERRORS),
+    "all": (gettext_lazy("All users"), Q()),
+    "errors": (gettext_lazy("With errors"), HAS_ERRORS),
     **{state.value: (state.label, _state_is(state)) for state in STATE_ORDER},
+    # During operation, where each user stands in their move (wizard.cutover).
+    **{
+        f"phase-{phase.value}": (
+            lazy(_move_label, str)(phase.label),
+            Q(copy__phase=phase) | Q(copy__isnull=True) if phase == Phase.PLANNED
+            else Q(copy__phase=phase),
+        )
+        for phase in Phase
+    },
 }
 
 _STATE_RANK = Case(
@@ -88,11 +117,17 @@ _PLANNED_MESSAGES = Case(
     default=Coalesce("copy__source_messages", 0),
 )
 
-# What a row shows: a user's names and their copy, not the directory's lists or the password
-# (decrypting 5,000 of those for nothing would be most of a report's time).
+# What a row shows: a user's names and their copy's progress; not the directory's lists nor the
+# password (decrypting 5,000 of those for nothing would be most of a report's time).
+COPY_FIELDS = (
+    "id", "mailbox_user", "state", "current_folder", "messages_total", "messages_done",
+    "bytes_total", "bytes_done", "source_messages", "source_bytes", "skipped", "failed",
+    "retries", "started_at", "heartbeat_at", "finished_at", "verified", "last_error",
+    "phase", "last_delta_at",
+)
 ROW_FIELDS = (
     "id", "migration_id", "sam", "display_name", "primary_address",
-    *(f"copy__{field.name}" for field in MailboxCopy._meta.concrete_fields),
+    *(f"copy__{name}" for name in COPY_FIELDS),
 )
 # What the pace and the staleness of a running copy are worked out from.
 PACE_FIELDS = ("id", "state", "started_at", "heartbeat_at", "finished_at", "bytes_done")
@@ -164,6 +199,15 @@ class Row:
         return self.state in RUNNING
 
     @cached_property
+    def phase(self) -> str:
+        """Where the user stands in a move during operation (wizard.cutover)."""
+        return self.copy.phase if self.copy else Phase.PLANNED
+
+    @cached_property
+    def phase_label(self) -> str:
+        return phase_text(self.copy)
+
+    @cached_property
     def messages_total(self) -> int:
         if not self.copy:
             return 0
@@ -228,7 +272,9 @@ class Row:
 
     @cached_property
     def error(self) -> str:
-        return first_sentence(self.copy.last_error) if self.copy else ""
+        if not (self.copy and self.copy.last_error):
+            return ""
+        return first_sentence(gettext(self.copy.last_error))
 
     # --- the row's cells as text: much cheaper here than in template filters, 50 rows a poll
 
@@ -267,7 +313,7 @@ class Row:
 
     @cached_property
     def last_error(self) -> str:
-        return self.copy.last_error if self.copy else ""
+        return gettext(self.copy.last_error) if self.copy and self.copy.last_error else ""
 
     @cached_property
     def retryable(self) -> bool:
@@ -328,6 +374,11 @@ class Totals:
     def states(self) -> list[tuple[str, str, int]]:
         """(state, label, users) in the page's order, with those that have users."""
         return [(s.value, s.label, self.by_state.get(s, 0)) for s in STATE_ORDER]
+
+    @property
+    def states_in_words(self) -> list[tuple[int, str]]:
+        """(users, the state in a sentence) of the states that have users, in the page's order."""
+        return [(self.by_state[s], IN_A_SENTENCE[s]) for s in STATE_ORDER if self.by_state.get(s)]
 
     @property
     def running(self) -> int:

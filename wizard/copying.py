@@ -7,11 +7,14 @@ from __future__ import annotations
 import socket
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import transaction
+from django.db.models import Case, IntegerField, Value, When
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from migrator.report import CopyReport
-from wizard import notifications
+from wizard import cutover, locks, notifications
 from wizard.models import CopyRun, MailboxCopy, Migration
 from wizard.progress import folder_result_fields
 
@@ -19,6 +22,11 @@ State = MailboxCopy.State
 ACTIVE = (State.QUEUED, State.COPYING, State.VERIFYING)
 # A copy whose worker has not written for this long is taken to be dead and may be claimed again.
 STALE_AFTER = timedelta(minutes=10)
+_CUTOVER_FIRST = Case(
+    When(phase=MailboxCopy.Phase.CUTTING_OVER, then=Value(0)),
+    default=Value(1),
+    output_field=IntegerField(),
+)
 
 
 def ensure_copy_rows(migration: Migration) -> None:
@@ -37,9 +45,13 @@ def queue_next(migration_id: int) -> list[int]:
         free = migration.parallel_copies - copies.filter(state__in=ACTIVE).count()
         if free <= 0:
             return []
+        candidates = copies.filter(state=State.WAITING, mailbox_user__selected=True)
+        if migration.mode == Migration.Mode.DURING_OPERATION:
+            # Users still planned wait for their pre-stage; a cutover (its user waits with
+            # Outlook closed) goes before the other users' copies.
+            candidates = candidates.exclude(phase=MailboxCopy.Phase.PLANNED)
         waiting = list(
-            copies.filter(state=State.WAITING, mailbox_user__selected=True)
-            .order_by("mailbox_user__sam")
+            candidates.order_by(_CUTOVER_FIRST, "mailbox_user__sam")
             .values_list("pk", "mailbox_user_id")[:free]
         )
         MailboxCopy.objects.filter(pk__in=[pk for pk, _ in waiting], state=State.WAITING).update(
@@ -48,11 +60,13 @@ def queue_next(migration_id: int) -> list[int]:
     return [user_id for _, user_id in waiting]
 
 
-def claim(mailbox_user_id: int) -> MailboxCopy | None:
-    """Take a queued copy (or one whose worker died) for this worker, or None."""
+def claim(mailbox_user_id: int, stale_after: timedelta = STALE_AFTER) -> MailboxCopy | None:
+    """Take a queued copy (or one whose worker died) for this worker, or None. A worker that
+    holds the mailbox's lock (wizard.locks) knows any running copy's worker is dead: it passes
+    a `stale_after` of zero."""
     now = timezone.now()
     stale = MailboxCopy.objects.filter(
-        mailbox_user_id=mailbox_user_id, state=State.COPYING, heartbeat_at__lt=now - STALE_AFTER
+        mailbox_user_id=mailbox_user_id, state=State.COPYING, heartbeat_at__lt=now - stale_after
     )
     queued = MailboxCopy.objects.filter(mailbox_user_id=mailbox_user_id, state=State.QUEUED)
     fields = {
@@ -72,6 +86,14 @@ def claim(mailbox_user_id: int) -> MailboxCopy | None:
 
 
 def start_run(copy: MailboxCopy) -> CopyRun:
+    # A run still open was its worker's last: it died (the caller holds the mailbox's lock).
+    CopyRun.objects.filter(
+        mailbox_user_id=copy.mailbox_user_id, outcome=CopyRun.Outcome.RUNNING
+    ).update(
+        outcome=CopyRun.Outcome.FAILED,
+        finished_at=timezone.now(),
+        error="Its worker stopped in the middle (crashed or killed); another one went on.",
+    )
     return CopyRun.objects.create(
         mailbox_user_id=copy.mailbox_user_id, kind=copy.run_kind, worker=socket.gethostname()
     )
@@ -114,6 +136,30 @@ def _store_throughput(migration_id: int, report: CopyReport) -> None:
     )
 
 
+def record_lost(run: CopyRun, report: CopyReport | None = None) -> None:
+    """The mailbox's lock expired while this run went on (wizard.locks): another worker may
+    copy it now, so only the run is closed; the mailbox's state is that worker's to write."""
+    CopyRun.objects.filter(pk=run.pk).update(
+        outcome=CopyRun.Outcome.STOPPED,
+        finished_at=timezone.now(),
+        messages_copied=report.messages_copied if report else 0,
+        bytes_copied=report.bytes_copied if report else 0,
+        seconds=report.seconds if report else None,
+        error=gettext_noop("The mailbox's lock expired; another worker took the mailbox over."),
+    )
+
+
+def orphaned_copies() -> list[int]:
+    """Users whose copy is marked as running although nobody holds its lock any more: their
+    worker died. Only once the heartbeat is older than a lock lives, so that a copy just
+    claimed (or just finishing) is never taken for one."""
+    quiet_since = timezone.now() - timedelta(seconds=settings.MAILBOX_LOCK_SECONDS)
+    running = MailboxCopy.objects.filter(
+        state=State.COPYING, heartbeat_at__lt=quiet_since
+    ).values_list("mailbox_user_id", flat=True)
+    return [user_id for user_id in running if locks.holder(user_id) is None]
+
+
 def record_failure(copy: MailboxCopy, run: CopyRun, error: str) -> None:
     _finish(copy, run, CopyRun.Outcome.FAILED, State.FAILED, error)
 
@@ -122,22 +168,27 @@ def _finish(
     copy, run, outcome, state, error: str, *, verified=None, messages=0, bytes_=0, seconds=None
 ) -> None:
     now = timezone.now()
-    CopyRun.objects.filter(pk=run.pk).update(
-        outcome=outcome,
-        finished_at=now,
-        messages_copied=messages,
-        bytes_copied=bytes_,
-        seconds=seconds,
-        error=error,
-    )
-    # Only from COPYING: a copy the admin paused or reset meanwhile keeps what the admin said.
-    MailboxCopy.objects.filter(pk=copy.pk, state__in=(State.COPYING, State.PAUSED)).update(
-        state=state,
-        finished_at=now,
-        heartbeat_at=now,
-        verified=verified,
-        last_error=error[:500],
-        current_folder="",
-    )
+    # One transaction: whoever sees the copy finished sees the user's phase and cutover too.
+    with transaction.atomic():
+        CopyRun.objects.filter(pk=run.pk).update(
+            outcome=outcome,
+            finished_at=now,
+            messages_copied=messages,
+            bytes_copied=bytes_,
+            seconds=seconds,
+            error=error,
+        )
+        # Only from COPYING: a copy the admin paused or reset meanwhile keeps what they said.
+        MailboxCopy.objects.filter(pk=copy.pk, state__in=(State.COPYING, State.PAUSED)).update(
+            state=state,
+            finished_at=now,
+            heartbeat_at=now,
+            verified=verified,
+            last_error=error[:500],
+            current_folder="",
+            remove_deleted=False,
+        )
+        # During operation: in sync after a pre-stage, the cutover's copies ticked (issue 7).
+        cutover.run_finished(copy, run.kind, outcome)
     # Issue 6: the admins hear of a failure or of the end of the whole copy (from a task).
     notifications.copy_run_finished(run.pk)

@@ -9,8 +9,11 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from migrator.directory import DirectorySnapshot, DirectoryUser, EntriesRead
+from wizard.languages import supported_language
 from wizard.models import (
     DirectoryContact,
     DirectoryGroup,
@@ -24,11 +27,12 @@ BATCH = 500
 MAX_CHANGES = 2000  # listed one by one; the counts hold the rest
 
 LABELS = {
-    "sam": "account name", "upn": "user principal name", "display_name": "display name",
-    "given_name": "first name", "surname": "last name", "primary_address": "primary address",
-    "aliases": "aliases", "x500": "X500 addresses", "disabled": "disabled",
-    "source_login": "login on Exchange", "target_login": "login on the Intra2net server",
-    "mail": "address", "name": "name",
+    "sam": _("account name"), "upn": _("user principal name"), "display_name": _("display name"),
+    "given_name": _("first name"), "surname": _("last name"),
+    "primary_address": _("primary address"), "aliases": _("aliases"),
+    "x500": _("X500 addresses"), "disabled": _("disabled"),
+    "source_login": _("login on Exchange"), "target_login": _("login on the Intra2net server"),
+    "mail": _("address"), "name": _("name"), "language": _("language of the sign-off link"),
 }
 
 
@@ -39,12 +43,14 @@ def default_logins(user: DirectoryUser) -> dict[str, str]:
 
 
 def directory_fields(user: DirectoryUser) -> dict:
-    """What the directory says, in MailboxUser's field names."""
+    """What the directory says, in MailboxUser's field names; the language of the user's
+    sign-off link from their preferredLanguage ("" for the organisation's default)."""
     return {
         "dn": user.dn, "sam": user.sam, "upn": user.upn, "display_name": user.display_name,
         "given_name": user.given_name, "surname": user.surname,
         "primary_address": user.primary or "", "aliases": list(user.aliases),
         "x500": list(user.x500), "disabled": user.disabled, **default_logins(user),
+        "language": supported_language(user.preferred_language),
     }
 
 
@@ -103,14 +109,19 @@ def _store_users(migration, snapshot, changes: Changes) -> dict[str, int]:
             continue
         if _update_user(row, values, changes) or not row.in_directory:
             if not row.in_directory:
-                changes.add("returned", "user", user.sam, "is back in the directory")
+                changes.add("returned", "user", user.sam, gettext_noop("is back in the directory"))
             row.in_directory = True
             updated.append(row)
     for guid, row in existing.items():
         if guid not in seen and row.in_directory:
             row.in_directory = False
             updated.append(row)
-            changes.add("removed", "user", row.sam, "is no longer in the directory (kept here)")
+            changes.add(
+                "removed",
+                "user",
+                row.sam,
+                gettext_noop("is no longer in the directory (kept here)"),
+            )
     MailboxUser.objects.bulk_create(created, batch_size=BATCH)
     MailboxUser.objects.bulk_update(
         updated, [*directory_fields_names(), "in_directory", "directory_values"], batch_size=BATCH
@@ -120,7 +131,7 @@ def _store_users(migration, snapshot, changes: Changes) -> dict[str, int]:
 
 def directory_fields_names() -> list[str]:
     return ["dn", "sam", "upn", "display_name", "given_name", "surname", "primary_address",
-            "aliases", "x500", "disabled", "source_login", "target_login"]
+            "aliases", "x500", "disabled", "source_login", "target_login", "language"]
 
 
 def _update_user(row: MailboxUser, values: dict, changes: Changes) -> bool:
@@ -168,7 +179,7 @@ def _store_groups(migration, snapshot, changes: Changes) -> dict[str, int]:
         if guid not in seen and row.in_directory:
             row.in_directory = False
             updated.append(row)
-            changes.add("removed", "group", row.name, "is no longer in the directory")
+            changes.add("removed", "group", row.name, gettext_noop("is no longer in the directory"))
     DirectoryGroup.objects.bulk_create(created, batch_size=BATCH)
     DirectoryGroup.objects.bulk_update(
         updated, ["dn", "name", "mail", "aliases", "x500", "subgroups", "in_directory"],
@@ -194,7 +205,12 @@ def _store_contacts(migration, snapshot, changes: Changes) -> None:
         if guid not in seen and row.in_directory:
             row.in_directory = False
             updated.append(row)
-            changes.add("removed", "contact", row.name, "is no longer in the directory")
+            changes.add(
+                "removed",
+                "contact",
+                row.name,
+                gettext_noop("is no longer in the directory"),
+            )
     DirectoryContact.objects.bulk_create(created, batch_size=BATCH)
     DirectoryContact.objects.bulk_update(
         updated, ["dn", "name", "mail", "x500", "in_directory"], batch_size=BATCH

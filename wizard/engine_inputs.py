@@ -73,7 +73,11 @@ def copy_inputs(user: MailboxUser) -> CopyInputs:
     servers = {s.role: s for s in user.migration.imap_servers.all()}
     source, target = servers[ImapServer.Role.SOURCE], servers[ImapServer.Role.TARGET]
     password = user.password.reveal() if user.password else ""
-    options = CopyOptions(max_message_bytes=user.migration.max_message_mb * 1024 * 1024)
+    cap = user.migration.bandwidth_cap_kb
+    options = CopyOptions(
+        max_message_bytes=user.migration.max_message_mb * 1024 * 1024,
+        max_bytes_per_second=cap * 1024 if cap else None,
+    )
     return CopyInputs(
         imap_endpoint(source),
         imap_endpoint(target),

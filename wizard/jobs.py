@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from migrator.preflight import Check
 from wizard.models import Job
@@ -25,7 +26,7 @@ def run(job_id: int, work: Callable[[Job], list[Check]]) -> str:
     except JobRefused as e:
         return finish(job, [], str(e))
     except Exception:
-        finish(job, [], "Unexpected error; see the worker's log.")
+        finish(job, [], gettext_noop("Unexpected error; see the worker's log."))
         raise
     return finish(job, checks)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from wizard.crypto import SecretField
 
@@ -13,8 +14,8 @@ class Migration(models.Model):
     """One migration project from an Exchange organisation to an Intra2net server."""
 
     class Mode(models.TextChoices):
-        OFFLINE = "offline", "Offline (everything frozen, all users at once)"
-        DURING_OPERATION = "during_operation", "During operation (users move in waves)"
+        OFFLINE = "offline", _("Offline (everything frozen, all users at once)")
+        DURING_OPERATION = "during_operation", _("During operation (users move in waves)")
 
     name = models.CharField(max_length=200)
     mode = models.CharField(max_length=20, choices=Mode.choices, default=Mode.OFFLINE)
@@ -37,6 +38,19 @@ class Migration(models.Model):
     finished_notified_at = models.DateTimeField(
         null=True, blank=True, help_text="when the admins were told the copy had finished"
     )
+    # Migration during operation (issue 7).
+    scheduled_deltas = models.BooleanField(
+        _("a delta copy every night for the users in sync"), default=True
+    )
+    bandwidth_cap_kb = models.PositiveIntegerField(
+        _("bandwidth cap per worker (KB/s)"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "at most this much read from Exchange (and written to the Intra2net server) "
+            "per second by each worker; empty for no cap"
+        ),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
@@ -53,18 +67,18 @@ class ImapServer(models.Model):
     """The IMAP side of Exchange (source) or of the Intra2net server (target)."""
 
     class Role(models.TextChoices):
-        SOURCE = "source", "Exchange"
-        TARGET = "target", "Intra2net server"
+        SOURCE = "source", _("Exchange")
+        TARGET = "target", _("Intra2net server")
 
     class Security(models.TextChoices):
-        IMAPS = "imaps", "IMAPS (implicit TLS)"
-        STARTTLS = "starttls", "STARTTLS"
-        PLAIN = "plain", "Plain (no encryption)"
+        IMAPS = "imaps", _("IMAPS (implicit TLS)")
+        STARTTLS = "starttls", _("STARTTLS")
+        PLAIN = "plain", _("Plain (no encryption)")
 
     class LoginMode(models.TextChoices):
-        USER = "user", "Each user with their own password"
-        ADMIN_PLAIN = "admin_plain", "Administrator acting for the user (SASL PLAIN)"
-        ADMIN_MASTER = "admin_master", "Administrator acting for the user (master user login)"
+        USER = "user", _("Each user with their own password")
+        ADMIN_PLAIN = "admin_plain", _("Administrator acting for the user (SASL PLAIN)")
+        ADMIN_MASTER = "admin_master", _("Administrator acting for the user (master user login)")
 
     migration = models.ForeignKey(Migration, on_delete=models.CASCADE, related_name="imap_servers")
     role = models.CharField(max_length=10, choices=Role.choices)
@@ -187,12 +201,14 @@ class MailboxUser(models.Model):
     admin. A re-import (matched by objectGUID) never overwrites a field in `edited_fields`."""
 
     class TargetState(models.TextChoices):
-        UNKNOWN = "unknown", "Unknown"
-        PRESENT = "present", "Present"
-        MISSING = "missing", "Missing"
+        UNKNOWN = "unknown", _("Unknown")
+        PRESENT = "present", _("Present")
+        MISSING = "missing", _("Missing")
 
     # Fields the admin may change; what the directory said for them is in `directory_values`.
-    EDITABLE = ("display_name", "primary_address", "aliases", "source_login", "target_login")
+    EDITABLE = (
+        "display_name", "primary_address", "aliases", "source_login", "target_login", "language"
+    )
 
     migration = models.ForeignKey(
         Migration, on_delete=models.CASCADE, related_name="mailbox_users"
@@ -225,6 +241,16 @@ class MailboxUser(models.Model):
     edited_fields = models.JSONField(default=list, blank=True)
     directory_values = models.JSONField(default=dict, blank=True)
     imported_at = models.DateTimeField(auto_now_add=True)
+    wave = models.ForeignKey(
+        "Wave", null=True, blank=True, on_delete=models.SET_NULL, related_name="users"
+    )
+    language = models.CharField(
+        _("language of the sign-off link"),
+        max_length=10,
+        choices=settings.LANGUAGES,
+        blank=True,
+        help_text=_("from the directory's preferredLanguage; empty: the organisation's default"),
+    )
 
     class Meta:
         ordering = ["sam"]
@@ -285,10 +311,10 @@ class DirectoryImport(models.Model):
     """One run of the directory import, polled by the wizard until it is done or failed."""
 
     class Status(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        RUNNING = "running", "Running"
-        DONE = "done", "Done"
-        FAILED = "failed", "Failed"
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
 
     migration = models.ForeignKey(
         Migration, on_delete=models.CASCADE, related_name="directory_imports"
@@ -324,10 +350,10 @@ class StepState(models.Model):
     """Where one wizard step (wizard/steps.py) of a migration stands, and who moved it last."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Pending"
-        IN_PROGRESS = "in_progress", "In progress"
-        DONE = "done", "Done"
-        SKIPPED = "skipped", "Skipped"
+        PENDING = "pending", _("Pending")
+        IN_PROGRESS = "in_progress", _("In progress")
+        DONE = "done", _("Done")
+        SKIPPED = "skipped", _("Skipped")
 
     migration = models.ForeignKey(Migration, on_delete=models.CASCADE, related_name="step_states")
     key = models.CharField(max_length=30)
@@ -369,15 +395,15 @@ class Job(models.Model):
     polled by its page until it is done."""
 
     class Kind(models.TextChoices):
-        PREFLIGHT = "preflight", "Preflight checks"
-        MAILBOX_CHECK = "mailbox_check", "IMAP logins, mailbox sizes and quotas"
-        MAIL_FLOW = "mail_flow", "Mail flow"
+        PREFLIGHT = "preflight", _("Preflight checks")
+        MAILBOX_CHECK = "mailbox_check", _("IMAP logins, mailbox sizes and quotas")
+        MAIL_FLOW = "mail_flow", _("Mail flow")
 
     class Status(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        RUNNING = "running", "Running"
-        DONE = "done", "Done"
-        FAILED = "failed", "Failed"
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
 
     migration = models.ForeignKey(Migration, on_delete=models.CASCADE, related_name="jobs")
     kind = models.CharField(max_length=20, choices=Kind.choices)
@@ -408,19 +434,38 @@ class MailboxCopy(models.Model):
     admin set meanwhile."""
 
     class State(models.TextChoices):
-        WAITING = "waiting", "Waiting"
-        QUEUED = "queued", "Queued"
-        COPYING = "copying", "Copying"
-        VERIFYING = "verifying", "Verifying"
-        DONE = "done", "Done"
-        FAILED = "failed", "Failed"
-        NEEDS_ATTENTION = "needs_attention", "Needs attention"
-        PAUSED = "paused", "Paused"
+        WAITING = "waiting", _("Waiting")
+        QUEUED = "queued", _("Queued")
+        COPYING = "copying", _("Copying")
+        VERIFYING = "verifying", _("Verifying")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+        NEEDS_ATTENTION = "needs_attention", _("Needs attention")
+        PAUSED = "paused", _("Paused")
+
+    class Phase(models.TextChoices):
+        """Where the user stands in a migration during operation (wizard/phases.py); their
+        copy's state says whether it failed or is paused on the way."""
+
+        PLANNED = "planned", _("Planned")
+        PRESTAGING = "prestaging", _("Pre-staging")
+        IN_SYNC = "in_sync", _("In sync")
+        CUTTING_OVER = "cutting_over", _("Cutting over")
+        CHECKLIST = "checklist", _("Checklist")
+        DONE = "done", _("Done")
 
     mailbox_user = models.OneToOneField(
         MailboxUser, on_delete=models.CASCADE, related_name="copy"
     )
     state = models.CharField(max_length=20, choices=State.choices, default=State.WAITING)
+    phase = models.CharField(max_length=20, choices=Phase.choices, default=Phase.PLANNED)
+    last_delta_at = models.DateTimeField(
+        null=True, blank=True, help_text="when the last pre-stage or delta copy finished"
+    )
+    remove_deleted = models.BooleanField(
+        default=False,
+        help_text="the next run removes from the target what the user deleted on Exchange",
+    )
     run_kind = models.CharField(
         max_length=10, default="full", help_text="CopyRun.Kind of the next run"
     )
@@ -449,7 +494,7 @@ class MailboxCopy(models.Model):
     checked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        indexes = [models.Index(fields=["state"])]
+        indexes = [models.Index(fields=["state"]), models.Index(fields=["phase"])]
 
     def __str__(self) -> str:
         return f"{self.mailbox_user}: {self.state}"
@@ -465,18 +510,18 @@ class CopyRun(models.Model):
     """One pass of the copy engine over a mailbox, for the user's timeline."""
 
     class Kind(models.TextChoices):
-        FULL = "full", "Copy"
-        PRESTAGE = "prestage", "Pre-stage"
-        DELTA = "delta", "Delta"
-        FINAL = "final", "Final delta"
-        TRIAL = "trial", "Trial copy"
+        FULL = "full", _("Copy")
+        PRESTAGE = "prestage", _("Pre-stage")
+        DELTA = "delta", _("Delta")
+        FINAL = "final", _("Final delta")
+        TRIAL = "trial", _("Trial copy")
 
     class Outcome(models.TextChoices):
-        RUNNING = "running", "Running"
-        DONE = "done", "Done"
-        INCOMPLETE = "incomplete", "Done with problems"
-        FAILED = "failed", "Failed"
-        STOPPED = "stopped", "Stopped"
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        INCOMPLETE = "incomplete", _("Done with problems")
+        FAILED = "failed", _("Failed")
+        STOPPED = "stopped", _("Stopped")
 
     mailbox_user = models.ForeignKey(
         MailboxUser, on_delete=models.CASCADE, related_name="copy_runs"
@@ -516,6 +561,9 @@ class FolderResult(models.Model):
     failed = models.PositiveIntegerField(default=0)
     problems = models.JSONField(default=list, blank=True)
     verified = models.BooleanField(null=True)
+    moved = models.PositiveIntegerField(
+        default=0, help_text="moved here on the target, as the user had moved them on Exchange"
+    )
 
     class Meta:
         ordering = ["id"]
@@ -576,19 +624,19 @@ class SharedFolderSetup(models.Model):
     server, and the state of their copy. Workers update it with filter().update()."""
 
     class Method(models.TextChoices):
-        UNKNOWN = "unknown", "Not looked for yet"
-        IMAP = "imap", "Copied over IMAP from Exchange's public namespace"
-        OUTLOOK = "outlook", "Moved through Outlook, folder by folder"
+        UNKNOWN = "unknown", _("Not looked for yet")
+        IMAP = "imap", _("Copied over IMAP from Exchange's public namespace")
+        OUTLOOK = "outlook", _("Moved through Outlook, folder by folder")
 
     class State(models.TextChoices):
-        IDLE = "idle", "Idle"
-        LISTING = "listing", "Looking for public folders"
-        QUEUED = "queued", "Queued"
-        COPYING = "copying", "Copying"
-        GRANTING = "granting", "Setting the rights"
-        DONE = "done", "Done"
-        NEEDS_ATTENTION = "needs_attention", "Needs attention"
-        FAILED = "failed", "Failed"
+        IDLE = "idle", _("Idle")
+        LISTING = "listing", _("Looking for public folders")
+        QUEUED = "queued", _("Queued")
+        COPYING = "copying", _("Copying")
+        GRANTING = "granting", _("Setting the rights")
+        DONE = "done", _("Done")
+        NEEDS_ATTENTION = "needs_attention", _("Needs attention")
+        FAILED = "failed", _("Failed")
 
     migration = models.OneToOneField(
         Migration, on_delete=models.CASCADE, related_name="shared_folder_setup"
@@ -643,8 +691,8 @@ class SharedFolder(models.Model):
     or entered by the admin (moved through Outlook by somebody, then signed off)."""
 
     class Kind(models.TextChoices):
-        IMAP = "imap", "Found over IMAP"
-        OUTLOOK = "outlook", "Moved through Outlook"
+        IMAP = "imap", _("Found over IMAP")
+        OUTLOOK = "outlook", _("Moved through Outlook")
 
     migration = models.ForeignKey(
         Migration, on_delete=models.CASCADE, related_name="shared_folders"
@@ -686,10 +734,10 @@ class SharedFolderGrant(models.Model):
     the admin to set by hand (migrator.shared_folders names the letters of each level)."""
 
     class Rights(models.TextChoices):
-        READ = "read", "read (lrs)"
-        FLAGS = "flags", "read and change flags (lrsw)"
-        WRITE = "write", "read, write and delete (lrswite)"
-        ADMIN = "admin", "everything, with subfolders and rights (lrswipkxtea)"
+        READ = "read", _("read (lrs)")
+        FLAGS = "flags", _("read and change flags (lrsw)")
+        WRITE = "write", _("read, write and delete (lrswite)")
+        ADMIN = "admin", _("everything, with subfolders and rights (lrswipkxtea)")
 
     folder = models.ForeignKey(SharedFolder, on_delete=models.CASCADE, related_name="grants")
     group = models.ForeignKey(
@@ -717,12 +765,12 @@ class FetchAccount(models.Model):
 
     class Protocol(models.TextChoices):
         POP3 = "pop3", "POP3"
-        IMAP = "imap", "IMAP"
+        IMAP = "imap", _("IMAP")
 
     class Tls(models.TextChoices):
-        TLS = "tls", "TLS from the start (POP3S, IMAPS)"
-        STARTTLS = "starttls", "STARTTLS"
-        PLAIN = "plain", "Plain (unencrypted)"
+        TLS = "tls", _("TLS from the start (POP3S, IMAPS)")
+        STARTTLS = "starttls", _("STARTTLS")
+        PLAIN = "plain", _("Plain (unencrypted)")
 
     migration = models.ForeignKey(
         Migration, on_delete=models.CASCADE, related_name="fetch_accounts"
@@ -753,3 +801,65 @@ class FetchAccount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.login} at {self.protocol} {self.host}:{self.port}"
+
+
+# --- migration during operation: waves and each user's cutover (issue 7) ----------------------
+
+
+class Wave(models.Model):
+    """A group of users who move together, on a planned date, while the others keep working
+    on Exchange."""
+
+    migration = models.ForeignKey(Migration, on_delete=models.CASCADE, related_name="waves")
+    name = models.CharField(max_length=100)
+    planned_for = models.DateField("planned date", null=True, blank=True)
+    order = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["order", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["migration", "name"], name="one_wave_per_name")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CutoverTick(models.Model):
+    """One done item of a user's cutover (wizard/steps.py CUTOVER): confirmed by an admin, or
+    recorded by the copy worker for the copies; by whom and when."""
+
+    mailbox_user = models.ForeignKey(
+        MailboxUser, on_delete=models.CASCADE, related_name="cutover_ticks"
+    )
+    key = models.CharField(max_length=30)
+    ticked_at = models.DateTimeField(auto_now_add=True)
+    ticked_by = models.CharField(max_length=255)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["mailbox_user", "key"], name="one_cutover_tick_per_item"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.mailbox_user}: {self.key}"
+
+
+# --- the accounts' own choices (issue 10) -----------------------------------------------------
+
+
+class AccountPreferences(models.Model):
+    """What an account of the wizard chose for itself: the language of its pages and of the
+    e-mail it gets ("" follows the browser, and DEFAULT_LANGUAGE for e-mail)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="preferences"
+    )
+    language = models.CharField(
+        _("language"), max_length=10, choices=settings.LANGUAGES, blank=True
+    )
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.language or 'browser'}"

@@ -3,12 +3,14 @@ for good, when the whole copy is finished, and a summary every morning while cop
 can be switched off per migration.
 
 Mail goes out from Celery tasks, never from the copy's own code path, so that a slow or broken
-mail server cannot hold up a copy; `copy_run_finished` is what wizard.copying calls.
+mail server cannot hold up a copy; `copy_run_finished` is what wizard.copying calls. Each admin
+gets it in the language chosen for their account, else in DEFAULT_LANGUAGE.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from celery import shared_task
 from django.conf import settings
@@ -18,7 +20,8 @@ from django.db import transaction
 from django.db.models import Max, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from wizard import copy_status
 from wizard.models import CopyRun, MailboxCopy, MailboxUser, Migration, StepState
@@ -31,12 +34,32 @@ State = MailboxCopy.State
 NOT_FINISHED = (*copy_status.UNFINISHED, State.PAUSED)
 
 
+def _admins():
+    return (
+        get_user_model()
+        .objects.filter(is_active=True)
+        .filter(Q(is_superuser=True) | Q(groups__name=GROUP_NAMES[Role.ADMIN]))
+        .exclude(email="")
+    )
+
+
 def admin_addresses() -> list[str]:
     """The e-mail addresses of active admin accounts (superusers count as admins)."""
-    admins = get_user_model().objects.filter(is_active=True).filter(
-        Q(is_superuser=True) | Q(groups__name=GROUP_NAMES[Role.ADMIN])
-    )
-    return sorted(set(admins.exclude(email="").values_list("email", flat=True)))
+    return sorted(set(_admins().values_list("email", flat=True)))
+
+
+def admin_addresses_by_language() -> dict[str, list[str]]:
+    """The admins' addresses grouped by the language of their accounts (DEFAULT_LANGUAGE for
+    those that chose none); an address of two accounts goes with the first one's."""
+    languages: dict[str, str] = {}
+    for address, language in _admins().order_by("pk").values_list(
+        "email", "preferences__language"
+    ):
+        languages.setdefault(address, language or settings.LANGUAGE_CODE)
+    grouped: dict[str, list[str]] = {}
+    for address in sorted(languages):
+        grouped.setdefault(languages[address], []).append(address)
+    return grouped
 
 
 def copy_run_finished(run_id: int) -> None:
@@ -54,26 +77,28 @@ def copy_run_finished(run_id: int) -> None:
 
 @shared_task
 def send_copy_notifications(run_id: int) -> str:
-    run = CopyRun.objects.select_related("mailbox_user__migration").get(pk=run_id)
+    run = CopyRun.objects.select_related("mailbox_user__migration").filter(pk=run_id).first()
+    if run is None:  # the user was removed meanwhile
+        return f"copy run {run_id}: gone"
     migration = run.mailbox_user.migration
     sent = []
     if run.outcome == CopyRun.Outcome.FAILED and migration.notify_failures:
-        sent += _mail(
+        sent += ["failure"] * bool(_mail(
             migration,
-            f"The copy of {run.mailbox_user} failed",
+            lambda: gettext("The copy of %(user)s failed") % {"user": run.mailbox_user},
             "dashboard/mail/copy_failed.txt",
             {"run": run, "user": run.mailbox_user,
              "link": _link("mailbox_detail", migration.pk, run.mailbox_user_id)},
-        )
+        ))
     if migration.notify_finished and claim_finished_notice(migration):
         totals = copy_status.totals_of(migration, timezone.now())
-        sent += _mail(
+        sent += ["end of the copy"] * bool(_mail(
             migration,
-            "The copy is finished",
+            lambda: gettext("The copy is finished"),
             "dashboard/mail/copy_finished.txt",
             {"totals": totals, "link": _link("dashboard", migration.pk)},
-        )
-    return f"copy run {run_id}: {len(sent)} mails"
+        ))
+    return f"copy run {run_id}: " + (" and ".join(sent) + " mailed" if sent else "nothing to tell")
 
 
 def claim_finished_notice(migration: Migration) -> bool:
@@ -107,8 +132,9 @@ def send_daily_summaries() -> str:
             totals = copy_status.totals_of(migration, timezone.now())
             sent += bool(_mail(
                 migration,
-                f"Daily summary: {totals.by_state.get(State.DONE, 0)} of {totals.users} "
-                "mailboxes copied",
+                lambda totals=totals: gettext(
+                    "Daily summary: %(done)d of %(users)d mailboxes copied"
+                ) % {"done": totals.by_state.get(State.DONE, 0), "users": totals.users},
                 "dashboard/mail/daily_summary.txt",
                 {"totals": totals, "link": _link("dashboard", migration.pk)},
             ))
@@ -120,12 +146,16 @@ def is_copying(migration: Migration) -> bool:
     return migration.step_states.filter(key="copy", status=StepState.Status.IN_PROGRESS).exists()
 
 
-def _mail(migration: Migration, subject: str, template: str, context: dict) -> list[str]:
-    recipients = admin_addresses()
-    if not recipients:
-        return []
-    body = render_to_string(template, {"migration": migration, **context})
-    send_mail(f"[{migration.name}] {subject}", body, None, recipients)
+def _mail(
+    migration: Migration, subject: Callable[[], str], template: str, context: dict
+) -> list[str]:
+    """One mail per language of the admins' accounts; `subject` says it in the active one."""
+    recipients = []
+    for language, addresses in admin_addresses_by_language().items():
+        with translation.override(language):
+            body = render_to_string(template, {"migration": migration, **context})
+            send_mail(f"[{migration.name}] {subject()}", body, None, addresses)
+        recipients += addresses
     return recipients
 
 

@@ -111,6 +111,7 @@ def folder_result_fields(result: EngineFolderResult) -> dict:
         "problems": [p.to_json() for p in result.problems]
         + ([{"kind": str(result.status), "detail": result.reason}] if result.reason else []),
         "verified": None if result.verification is None else result.verification.ok,
+        "moved": result.moved,
     }
 
 

@@ -10,6 +10,8 @@ from datetime import datetime
 from django.db.models import Count, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from wizard.copy_status import rows_of, user_rows
 from wizard.models import CopyRun, FolderResult, Migration
@@ -51,24 +53,56 @@ FOLDER_FIELDS = (
     "problems",
 )
 
+# The CSV files' headings: the fields' names in English (which tools may rely on), the words
+# of the page's language otherwise.
+HEADINGS = {
+    "account": pgettext_lazy("CSV heading", "account"),
+    "name": pgettext_lazy("CSV heading", "name"),
+    "address": pgettext_lazy("CSV heading", "address"),
+    "state": pgettext_lazy("CSV heading", "state"),
+    "messages_total": pgettext_lazy("CSV heading", "messages_total"),
+    "messages_done": pgettext_lazy("CSV heading", "messages_done"),
+    "bytes_total": pgettext_lazy("CSV heading", "bytes_total"),
+    "bytes_done": pgettext_lazy("CSV heading", "bytes_done"),
+    "skipped": pgettext_lazy("CSV heading", "skipped"),
+    "failed": pgettext_lazy("CSV heading", "failed"),
+    "retries": pgettext_lazy("CSV heading", "retries"),
+    "runs": pgettext_lazy("CSV heading", "runs"),
+    "verified": pgettext_lazy("CSV heading", "verified"),
+    "started_at": pgettext_lazy("CSV heading", "started_at"),
+    "finished_at": pgettext_lazy("CSV heading", "finished_at"),
+    "last_error": pgettext_lazy("CSV heading", "last_error"),
+    "checklist_ticked": pgettext_lazy("CSV heading", "checklist_ticked"),
+    "checklist_total": pgettext_lazy("CSV heading", "checklist_total"),
+    "source": pgettext_lazy("CSV heading", "source"),
+    "target": pgettext_lazy("CSV heading", "target"),
+    "left_out": pgettext_lazy("CSV heading", "left_out"),
+    "source_messages": pgettext_lazy("CSV heading", "source_messages"),
+    "copied": pgettext_lazy("CSV heading", "copied"),
+    "already_present": pgettext_lazy("CSV heading", "already_present"),
+    "problems": pgettext_lazy("CSV heading", "problems"),
+}
+
 # What a problem's kind means, for people (the engine's ProblemKind values, and its folder
 # statuses for a folder that failed as a whole).
 PROBLEM_LABELS = {
-    "deleted": "marked deleted on Exchange",
-    "too_large": "too large",
-    "conversion_stub": "Exchange could not convert it",
-    "rejected": "rejected by the server",
-    "fetch_failed": "could not be read from Exchange",
-    "vanished": "deleted on Exchange during the copy",
-    "invalid_content": "invalid bytes in the header",
-    "rewritten": "changed by the server",
-    "repaired": "repaired",
-    "flags_dropped": "flags the server does not keep",
-    "failed": "the folder failed",
-    "stopped": "the copy was stopped",
-    "excluded": "excluded folder",
-    "copied": "note",
-    "planned": "note",
+    "deleted": _("marked deleted on Exchange"),
+    "too_large": _("too large"),
+    "conversion_stub": _("Exchange could not convert it"),
+    "rejected": _("rejected by the server"),
+    "fetch_failed": _("could not be read from Exchange"),
+    "vanished": _("deleted on Exchange during the copy"),
+    "invalid_content": _("invalid bytes in the header"),
+    "rewritten": _("changed by the server"),
+    "repaired": _("repaired"),
+    "flags_dropped": _("flags the server does not keep"),
+    "deleted_on_source": _("deleted on Exchange since the pre-stage, still here"),
+    "removed_from_target": _("deleted on Exchange, removed here too"),
+    "failed": _("the folder failed"),
+    "stopped": _("the copy was stopped"),
+    "excluded": _("excluded folder"),
+    "copied": _("note"),
+    "planned": _("note"),
 }
 
 
@@ -135,12 +169,12 @@ def folder_results(migration: Migration) -> Iterator[dict]:
 def with_reason(problem: dict) -> dict:
     """The engine's problem with a `reason` a person can read."""
     kind = problem.get("kind", "")
-    return {**problem, "reason": PROBLEM_LABELS.get(kind, kind.replace("_", " "))}
+    return {**problem, "reason": str(PROBLEM_LABELS.get(kind, kind.replace("_", " ")))}
 
 
 def problem_text(problem: dict) -> str:
     """One problem in a line: reason, the message it concerns, the server's words."""
-    parts = [problem.get("reason") or PROBLEM_LABELS.get(problem.get("kind", ""), "")]
+    parts = [problem.get("reason") or str(PROBLEM_LABELS.get(problem.get("kind", ""), ""))]
     if problem.get("subject"):
         parts.append(f"“{problem['subject']}”")
     if problem.get("detail"):

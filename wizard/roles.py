@@ -11,11 +11,12 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Role(models.TextChoices):
-    ADMIN = "admin", "Migration admin"
-    HELPDESK = "helpdesk", "Helpdesk"
+    ADMIN = "admin", _("Migration admin")
+    HELPDESK = "helpdesk", _("Helpdesk")
 
 
 GROUP_NAMES = {Role.ADMIN: "migration admin", Role.HELPDESK: "helpdesk"}

@@ -45,6 +45,22 @@ def envlist(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
+def envchoice(name: str, default: str, choices: list[str]) -> str:
+    value = os.environ.get(name) or default
+    if value not in choices:
+        raise ValueError(f"{name} must be one of {', '.join(choices)}, not {value!r}")
+    return value
+
+
+def envclock(name: str, default: str) -> tuple[int, int]:
+    """A time of day, "HH:MM", as (hour, minute)."""
+    value = os.environ.get(name) or default
+    hour, colon, minute = value.strip().partition(":")
+    if colon and hour.isdigit() and minute.isdigit() and int(hour) < 24 and int(minute) < 60:
+        return int(hour), int(minute)
+    raise ValueError(f"{name} must be a time of day like 02:30, not {value!r}")
+
+
 def envsecret(name: str, filename: str, generate) -> str:
     """The variable's value, or one generated once and kept in var/ for this machine."""
     value = os.environ.get(name)
@@ -66,7 +82,10 @@ def database_from_url(url: str) -> dict:
         return {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": name,
-            "OPTIONS": {"timeout": 20},
+            # A write transaction takes its lock when it begins: a worker and the web app
+            # writing at once then wait for each other instead of failing with "database is
+            # locked" (a deferred transaction that reads first cannot wait for the lock).
+            "OPTIONS": {"timeout": 20, "transaction_mode": "IMMEDIATE"},
             # A file, not memory, so that a Celery worker thread in the tests sees the same data;
             # one per test run, so that runs side by side don't share it.
             "TEST": {"NAME": f"{name}.test-{os.getpid()}"},
@@ -133,6 +152,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "wizard.languages.AccountLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -151,6 +171,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "wizard.roles.role_context",
+                "django.template.context_processors.i18n",
             ],
         },
     },
@@ -182,8 +203,16 @@ LOGIN_FAILURE_WINDOW = envint("LOGIN_FAILURE_WINDOW", 15 * 60)
 
 SIGNOFF_LINK_DAYS = envint("SIGNOFF_LINK_DAYS", 30)
 
-LANGUAGE_CODE = "en"
+# The interface in English and German: each account's own choice, else the browser's
+# preference; DEFAULT_LANGUAGE when neither says (and for sign-off links of users without a
+# preferredLanguage in the directory, the admins' e-mails and the commands' output).
 LANGUAGES = [("en", "English"), ("de", "Deutsch")]
+LANGUAGE_CODE = envchoice("DEFAULT_LANGUAGE", "en", [code for code, _ in LANGUAGES])
+LOCALE_PATHS = [BASE_DIR / "locale"]
+# Dates, numbers and sizes as the language writes them (3,5 GB; 25.11.2026 14:05; 1.234 with
+# intcomma); the formats in wizard/formats/ keep English dates ISO-like. No thousand separator
+# everywhere: ids and numbers in links and form values must stay plain digits.
+FORMAT_MODULE_PATH = ["wizard.formats"]
 TIME_ZONE = os.environ.get("TIME_ZONE", "Europe/Berlin")
 USE_I18N = True
 USE_TZ = True
@@ -207,6 +236,13 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # The dashboard's tasks (issue 6): throughput samples for its chart, the admins' daily summary.
 CELERY_IMPORTS = ["wizard.notifications", "wizard.throughput"]
 CELERY_TIMEZONE = TIME_ZONE
+# Migration during operation (issue 7): the nightly delta copy of every user in sync, at this
+# local time; and the lock per mailbox that keeps two workers off one mailbox (in Redis: the
+# broker's unless LOCK_REDIS_URL says otherwise), renewed while its copy runs. A crashed
+# worker's mailbox is taken up again once its lock has expired.
+DELTA_SYNC_HOUR, DELTA_SYNC_MINUTE = envclock("DELTA_SYNC_TIME", "02:00")
+LOCK_REDIS_URL = os.environ.get("LOCK_REDIS_URL", "")
+MAILBOX_LOCK_SECONDS = envint("MAILBOX_LOCK_SECONDS", 120)
 CELERY_BEAT_SCHEDULE = {
     "throughput-samples": {
         "task": "wizard.throughput.record_throughput_samples",
@@ -215,6 +251,14 @@ CELERY_BEAT_SCHEDULE = {
     "daily-summary": {
         "task": "wizard.notifications.send_daily_summaries",
         "schedule": crontab(hour=7, minute=0),
+    },
+    "delta-syncs": {
+        "task": "wizard.tasks.queue_scheduled_deltas",
+        "schedule": crontab(hour=DELTA_SYNC_HOUR, minute=DELTA_SYNC_MINUTE),
+    },
+    "orphaned-copies": {
+        "task": "wizard.tasks.requeue_orphaned_copies",
+        "schedule": 60.0,
     },
 }
 

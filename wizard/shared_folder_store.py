@@ -12,6 +12,7 @@ from datetime import timedelta
 
 from django.db.models import Count, F, Q
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from migrator.folders import FolderRules
 from migrator.options import CopyOptions
@@ -135,7 +136,7 @@ def store_listing(
         spaces = ", ".join(f"“{prefix}”" for prefix in listing.namespaces)
         sentence = f"Exchange shows the public namespace {spaces} with {len(found)} folders."
     else:
-        sentence = (
+        sentence = gettext_noop(
             "Exchange shows no public namespace over IMAP: move the public folders through "
             "Outlook, with the checklist below."
         )

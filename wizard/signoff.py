@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core import signing
+from django.utils.translation import gettext_lazy as _
 
 SALT = "wizard.signoff"
 
@@ -23,8 +24,8 @@ def mailbox_user_id_from_token(token: str) -> int:
         )
     except signing.SignatureExpired:
         raise SignoffLinkInvalid(
-            "This sign-off link has expired; ask your helpdesk for a new one."
+            _("This sign-off link has expired; ask your helpdesk for a new one.")
         ) from None
     except signing.BadSignature:
-        raise SignoffLinkInvalid("This sign-off link is not valid.") from None
+        raise SignoffLinkInvalid(_("This sign-off link is not valid.")) from None
     return int(data["u"])

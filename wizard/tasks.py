@@ -5,8 +5,11 @@ Arguments are ids only; passwords are decrypted here, inside the worker.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from celery import shared_task
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from migrator.account_check import iter_account_checks
 from migrator.copy import copy_mailbox
@@ -23,7 +26,7 @@ from migrator.shared_folders import (
     grant_access,
     list_shared_folders,
 )
-from wizard import copying, directory_store, jobs, shared_folder_store
+from wizard import actions, copying, cutover, directory_store, jobs, shared_folder_store
 from wizard.engine_inputs import (
     account_logins,
     copy_inputs,
@@ -35,6 +38,7 @@ from wizard.engine_inputs import (
     imap_endpoint,
     shared_folder_inputs,
 )
+from wizard.locks import MailboxLock
 from wizard.models import (
     CopyRun,
     DirectoryServer,
@@ -80,7 +84,10 @@ def run_directory_import(import_id: int) -> str:
         directory_store.finish_import(import_id, error=str(e))
         return f"directory import {import_id}: failed"
     except Exception:
-        directory_store.finish_import(import_id, error="Unexpected error; see the worker's log.")
+        directory_store.finish_import(
+            import_id,
+            error=gettext_noop("Unexpected error; see the worker's log."),
+        )
         raise
     directory_store.finish_import(import_id, changes=changes)
     return f"directory import {import_id}: {changes.counts['users']} users"
@@ -114,10 +121,20 @@ def dispatch_copies(migration_id: int) -> str:
 
 @shared_task
 def run_mailbox_copy(mailbox_user_id: int) -> str:
-    copy = copying.claim(mailbox_user_id)
+    # Workers on several hosts: the mailbox's lock keeps all but one away (wizard.locks).
+    with MailboxLock(mailbox_user_id) as lock:
+        if not lock.held:
+            return f"mailbox {mailbox_user_id}: another worker is copying it"
+        return _copy_locked(mailbox_user_id, lock)
+
+
+def _copy_locked(mailbox_user_id: int, lock: MailboxLock) -> str:
+    # With the lock ours, a copy still marked as running was left by a worker that died.
+    copy = copying.claim(mailbox_user_id, stale_after=timedelta(0))
     if copy is None:
         return f"mailbox {mailbox_user_id}: not queued any more"
     run = copying.start_run(copy)
+    stop = StopRequest(copy)
     try:
         inputs = copy_inputs(copy.mailbox_user)
         report = copy_mailbox(
@@ -125,22 +142,45 @@ def run_mailbox_copy(mailbox_user_id: int) -> str:
             inputs.target,
             inputs.source_credentials,
             inputs.target_credentials,
-            options=inputs.options,
+            options=cutover.copy_options(copy, inputs.options),
             progress=DbProgress(copy),
-            should_stop=StopRequest(copy),
+            should_stop=lambda: lock.lost.is_set() or stop(),
         )
+        if lock.lost.is_set():  # another worker has the mailbox now: its state is theirs
+            copying.record_lost(run, report)
+            return f"{copy.mailbox_user}: lost the lock, stopped"
         copying.record_report(copy, run, report)
         summary = report.summary()
     except MigratorError as e:
+        if lock.lost.is_set():
+            copying.record_lost(run)
+            return f"{copy.mailbox_user}: lost the lock, stopped"
         copying.record_failure(copy, run, str(e))
         summary = "failed"
     except Exception:
-        copying.record_failure(copy, run, "Unexpected error; see the worker's log.")
+        copying.record_failure(copy, run, gettext_noop("Unexpected error; see the worker's log."))
         raise
     finally:
         if run.kind != CopyRun.Kind.TRIAL:  # a trial copies one mailbox only
             dispatch_copies.delay(copy.mailbox_user.migration_id)
     return f"{copy.mailbox_user}: {summary}"
+
+
+@shared_task
+def queue_scheduled_deltas() -> str:
+    """Celery beat, nightly: a delta copy for every user in sync (migrations during operation
+    that keep the schedule on)."""
+    return f"{actions.queue_scheduled_deltas()} nightly delta copies queued"
+
+
+@shared_task
+def requeue_orphaned_copies() -> str:
+    """Celery beat, every minute: a copy marked as running whose lock has expired lost its
+    worker; queued again, another worker takes it up."""
+    user_ids = copying.orphaned_copies()
+    for user_id in user_ids:
+        run_mailbox_copy.delay(user_id)
+    return f"{len(user_ids)} copies of crashed workers queued again"
 
 
 @shared_task
@@ -151,7 +191,7 @@ def run_preflight(job_id: int) -> str:
 def preflight(job: Job) -> list[Check]:
     servers = {s.role: s for s in job.migration.imap_servers.all()}
     if len(servers) < 2:
-        raise jobs.JobRefused("Enter both IMAP servers first.")
+        raise jobs.JobRefused(gettext_noop("Enter both IMAP servers first."))
     source, target = servers[ImapServer.Role.SOURCE], servers[ImapServer.Role.TARGET]
     checks = check_servers(
         imap_endpoint(source),
@@ -180,7 +220,7 @@ def mailbox_check(job: Job) -> list[Check]:
     copying.ensure_copy_rows(migration)
     users = list(migration.mailbox_users.filter(selected=True).select_related("migration"))
     if not users:
-        raise jobs.JobRefused("No user is selected.")
+        raise jobs.JobRefused(gettext_noop("No user is selected."))
     jobs.set_total(job, len(users))
     inputs = {str(user.pk): copy_inputs(user) for user in users}
     first = next(iter(inputs.values()))
@@ -225,7 +265,7 @@ def mail_flow_check(job: Job) -> list[Check]:
     target = migration.imap_servers.filter(role=ImapServer.Role.TARGET).first()
     host = migration.smtp_host or (target.host if target else "")
     if not host:
-        raise jobs.JobRefused("Enter the Intra2net server first.")
+        raise jobs.JobRefused(gettext_noop("Enter the Intra2net server first."))
     checks = [check_smtp(host, migration.smtp_port)]
     if migration.mail_domain:
         checks.append(check_mx(migration.mail_domain, host))
@@ -250,7 +290,7 @@ def run_shared_folder_listing(migration_id: int) -> str:
         shared_folder_store.fail(setup.pk, str(e))
         return f"shared folders of migration {migration_id}: {e}"
     except Exception:
-        shared_folder_store.fail(setup.pk, "Unexpected error; see the worker's log.")
+        shared_folder_store.fail(setup.pk, gettext_noop("Unexpected error; see the worker's log."))
         raise
     return f"shared folders of migration {migration_id}: {summary}"
 
@@ -278,7 +318,7 @@ def run_shared_folder_copy(migration_id: int) -> str:
         shared_folder_store.fail(setup.pk, str(e))
         return f"shared folders of migration {migration_id}: failed"
     except Exception:
-        shared_folder_store.fail(setup.pk, "Unexpected error; see the worker's log.")
+        shared_folder_store.fail(setup.pk, gettext_noop("Unexpected error; see the worker's log."))
         raise
     return f"shared folders of migration {migration_id}: {shared_folder_store.finish(setup, note)}"
 
@@ -307,7 +347,9 @@ def set_shared_folder_rights(setup: SharedFolderSetup, inputs) -> str:
         results = grant_access(inputs.target, inputs.target_credentials, [g for _, g in pending])
     except AclUnsupported:
         SharedFolderSetup.objects.filter(pk=setup.pk).update(target_acl=False)
-        return "The Intra2net server has no IMAP ACL: set the rights listed below by hand."
+        return gettext_noop(
+            "The Intra2net server has no IMAP ACL: set the rights listed below by hand."
+        )
     shared_folder_store.record_grants(list(zip((row for row, _ in pending), results, strict=True)))
     return f"{len(results)} rights set." if all(r.ok for r in results) else ""
 

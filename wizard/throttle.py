@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import ngettext
 
 from wizard.models import LoginFailure
 
@@ -20,9 +21,17 @@ def login_refused_reason(username: str, address: str | None) -> str | None:
     recent = LoginFailure.objects.filter(at__gte=since)
     minutes = settings.LOGIN_FAILURE_WINDOW // 60
     if recent.filter(username__iexact=username).count() >= settings.LOGIN_FAILURES_PER_ACCOUNT:
-        return f"Too many failed logins for this account. Try again in {minutes} minutes."
+        return ngettext(
+            "Too many failed logins for this account. Try again in %(minutes)d minute.",
+            "Too many failed logins for this account. Try again in %(minutes)d minutes.",
+            minutes,
+        ) % {"minutes": minutes}
     if address and recent.filter(address=address).count() >= settings.LOGIN_FAILURES_PER_ADDRESS:
-        return f"Too many failed logins from your address. Try again in {minutes} minutes."
+        return ngettext(
+            "Too many failed logins from your address. Try again in %(minutes)d minute.",
+            "Too many failed logins from your address. Try again in %(minutes)d minutes.",
+            minutes,
+        ) % {"minutes": minutes}
     return None
 
 

@@ -5,6 +5,7 @@ from wizard.views import (
     addresses,
     audit,
     checklist,
+    cutover,
     dashboard,
     directory,
     directory_accounts,
@@ -13,6 +14,7 @@ from wizard.views import (
     servers,
     shared_folders,
     steps,
+    waves,
 )
 
 DIRECTORY = "migrations/<int:migration_id>/directory/"
@@ -22,6 +24,7 @@ urlpatterns = [
     path("", steps.start, name="start"),
     path("login/", accounts.login, name="login"),
     path("logout/", accounts.logout, name="logout"),
+    path("language/", accounts.language, name="language"),
     path("migrations/new/", steps.new_migration, name="new_migration"),
     path("migrations/<int:migration_id>/", steps.migration, name="migration"),
     path(DIRECTORY, directory.overview, name="directory"),
@@ -142,4 +145,20 @@ urlpatterns += [
     path(
         FETCHING + "<int:account_id>/delete/", fetching.delete, name="fetch_accounts_delete"
     ),
+]
+
+# migration during operation: waves, pre-stage, delta copies and each user's cutover (issue 7)
+WAVES = "migrations/<int:migration_id>/waves/"
+CUTOVER = "migrations/<int:migration_id>/users/<int:user_id>/cutover/"
+urlpatterns += [
+    path(WAVES, waves.page, name="waves"),
+    path(WAVES + "new/", waves.create, name="wave_create"),
+    path(WAVES + "<int:wave_id>/", waves.edit, name="wave_edit"),
+    path(WAVES + "<int:wave_id>/delete/", waves.delete, name="wave_delete"),
+    path(WAVES + "assign/", waves.assign, name="waves_assign"),
+    path(WAVES + "import/", waves.upload, name="waves_import"),
+    path(WAVES + "settings/", waves.sync_settings, name="waves_settings"),
+    path(WAVES + "copy/<str:what>/", waves.copy, name="waves_copy"),
+    path(CUTOVER, cutover.page, name="cutover"),
+    path(CUTOVER + "<str:what>/", cutover.act, name="cutover_action"),
 ]

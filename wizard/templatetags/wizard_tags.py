@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import template
+from django.utils.translation import gettext
 
 register = template.Library()
 
@@ -18,3 +19,10 @@ def percent(part, whole) -> int:
         return min(100, round(100 * (part or 0) / whole)) if whole else 0
     except (TypeError, ValueError):
         return 0
+
+
+@register.filter
+def recorded(text):
+    """Something kept as written in English (an audit entry, a worker's message) in the page's
+    language where the catalogue has it, else as it was written."""
+    return gettext(text) if text and isinstance(text, str) else text

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import translation
 from django.views.decorators.http import require_http_methods, require_POST
 
 from wizard import actions
@@ -47,6 +48,7 @@ def checklist(request, migration_id: int, user_id: int):
             "migration": user.migration,
             "signoff_link": link,
             "link_days": settings.SIGNOFF_LINK_DAYS,
+            "signoff_language": signoff_language(user),
             "printing": "print" in request.GET,
         },
     )
@@ -70,19 +72,38 @@ def untick(request, migration_id: int, user_id: int, key: str):
     return redirect("checklist", migration_id, user_id)
 
 
+def signoff_language(user: MailboxUser) -> str:
+    """The language of the user's own page: theirs (from the directory, the admin or their own
+    choice there), else the organisation's default."""
+    return user.language or settings.LANGUAGE_CODE
+
+
 @require_http_methods(["GET", "POST"])
 def signoff(request, token: str):
-    """A user's own page, opened by their link; no account needed."""
+    """A user's own page, opened by their link, in their language; no account needed. The
+    user may tick their items and choose their language (kept for them, like an admin's
+    edit, so that a re-import of the directory keeps it)."""
     try:
         user_id = mailbox_user_id_from_token(token)
     except SignoffLinkInvalid as e:
         return render(request, "checklist/signoff_invalid.html", {"reason": str(e)}, status=403)
     user = get_object_or_404(MailboxUser.objects.select_related("migration"), pk=user_id)
+    label = f"{user.display_name or user.sam} (own sign-off link)"
     if request.method == "POST":
+        if "language" in request.POST:
+            chosen = request.POST["language"]
+            if chosen in dict(settings.LANGUAGES):
+                actions.edit_mailbox_user(user, {"language": chosen}, label)
+            return redirect("signoff", token)
         key = request.POST.get("key", "")
         if key not in CHECKLIST_KEYS:
             raise Http404
-        label = f"{user.display_name or user.sam} (own sign-off link)"
         actions.tick(user, key, label, by_link=True)
         return redirect("signoff", token)
-    return render(request, "checklist/signoff.html", {**checklist_context(user), "token": token})
+    translation.activate(signoff_language(user))
+    request.LANGUAGE_CODE = translation.get_language()
+    return render(request, "checklist/signoff.html", {
+        **checklist_context(user),
+        "token": token,
+        "language_url": reverse("signoff", args=[token]),
+    })

@@ -10,6 +10,8 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from wizard import actions, charts, copy_status, throughput
@@ -22,12 +24,12 @@ USERS_PER_PAGE = 50
 POLL_SECONDS = 5
 PROBLEMS_SHOWN = 20
 SORT_CHOICES = (
-    ("state", "state"),
-    ("name", "name"),
-    ("-progress", "progress"),
-    ("-size", "size"),
-    ("-retries", "retries"),
-    ("-started", "started"),
+    ("state", gettext_lazy("by state")),
+    ("name", gettext_lazy("by name")),
+    ("-progress", gettext_lazy("by progress")),
+    ("-size", gettext_lazy("by size")),
+    ("-retries", gettext_lazy("by retries")),
+    ("-started", gettext_lazy("by start")),
 )
 
 
@@ -60,7 +62,7 @@ def _live_context(request, migration: Migration) -> dict:
         "totals": totals,
         "state_bar": charts.state_bar(totals.states),
         "chart": throughput.recent_chart(migration, now),
-        "filters": [(name, label) for name, (label, _) in copy_status.FILTERS.items()],
+        "filters": [(name, label) for name, (label, _condition) in copy_status.FILTERS.items()],
         "sorts": SORT_CHOICES,
         "show": show,
         "search": search,
@@ -127,7 +129,7 @@ def _back(migration: Migration):
 def pause(request, migration_id: int):
     migration = get_object_or_404(Migration, pk=migration_id)
     actions.pause_copy(migration, request.user)
-    messages.success(request, "Paused: running copies stop after their current batch.")
+    messages.success(request, _("Paused: running copies stop after their current batch."))
     return _back(migration)
 
 
@@ -136,7 +138,7 @@ def pause(request, migration_id: int):
 def resume(request, migration_id: int):
     migration = get_object_or_404(Migration, pk=migration_id)
     actions.resume_copy(migration, request.user)
-    messages.success(request, "The copy goes on.")
+    messages.success(request, _("The copy goes on."))
     return _back(migration)
 
 
@@ -145,7 +147,11 @@ def resume(request, migration_id: int):
 def retry_failed(request, migration_id: int):
     migration = get_object_or_404(Migration, pk=migration_id)
     count = actions.retry_failed(migration, request.user)
-    messages.success(request, f"{count} mailboxes queued again.")
+    messages.success(
+        request,
+        ngettext("%(count)d mailbox queued again.", "%(count)d mailboxes queued again.", count)
+        % {"count": count},
+    )
     return _back(migration)
 
 
@@ -154,7 +160,14 @@ def retry_failed(request, migration_id: int):
 def run_delta(request, migration_id: int):
     migration = get_object_or_404(Migration, pk=migration_id)
     count = actions.run_delta(migration, request.user)
-    messages.success(request, f"A delta copy of {count} mailboxes is queued.")
+    messages.success(
+        request,
+        ngettext(
+            "A delta copy of %(count)d mailbox is queued.",
+            "A delta copy of %(count)d mailboxes is queued.",
+            count,
+        ) % {"count": count},
+    )
     return _back(migration)
 
 
@@ -167,9 +180,13 @@ def retry_user(request, migration_id: int, user_id: int):
     if kind not in (CopyRun.Kind.FULL, CopyRun.Kind.DELTA):
         kind = CopyRun.Kind.FULL
     if actions.retry_mailbox(user, request.user, kind):
-        messages.success(request, f"{user} is queued for a {CopyRun.Kind(kind).label.lower()}.")
+        if kind == CopyRun.Kind.DELTA:
+            text = _("%(user)s is queued for a delta copy.")
+        else:
+            text = _("%(user)s is queued for a copy.")
+        messages.success(request, text % {"user": user})
     else:
-        messages.error(request, f"{user} is being copied or waits already.")
+        messages.error(request, _("%(user)s is being copied or waits already.") % {"user": user})
     if request.POST.get("from") == "detail":
         return redirect("mailbox_detail", migration_id, user.pk)
     return redirect("dashboard", migration_id)
@@ -181,5 +198,5 @@ def notifications(request, migration_id: int):
     migration = get_object_or_404(Migration, pk=migration_id)
     switches = {name: name in request.POST for name in actions.NOTIFICATION_FIELDS}
     changed = actions.set_notifications(migration, switches, request.user)
-    messages.success(request, "Notifications saved." if changed else "Nothing changed.")
+    messages.success(request, _("Notifications saved.") if changed else _("Nothing changed."))
     return _back(migration)

@@ -3,6 +3,7 @@ users to move with their addresses and groups. Admins change; the helpdesk reads
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -10,11 +11,13 @@ from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import get_language_info, gettext_lazy, ngettext
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from migrator.directory import probe_directory
 from migrator.errors import MigratorError
-from wizard import actions
+from wizard import actions, directory_store
 from wizard.crypto import Secret
 from wizard.engine_inputs import directory_bind, directory_endpoint
 from wizard.forms import DirectoryConnectionForm, MailboxUserForm, UserSelectionForm
@@ -32,6 +35,16 @@ USER_FILTERS = {
     "no_password": Q(password_set_at__isnull=True, selected=True),
     "missing": Q(target_state=MailboxUser.TargetState.MISSING),
     "gone": Q(in_directory=False),
+}
+USER_FILTER_LABELS = {
+    "all": gettext_lazy("all"),
+    "selected": gettext_lazy("selected"),
+    "not_selected": gettext_lazy("not selected"),
+    "disabled": gettext_lazy("disabled"),
+    "edited": gettext_lazy("edited"),
+    "no_password": gettext_lazy("no password"),
+    "missing": gettext_lazy("missing on the Intra2net server"),
+    "gone": gettext_lazy("no longer in the directory"),
 }
 
 
@@ -74,11 +87,11 @@ def connection(request, migration_id: int):
         try:
             tested = _test_connection(values, server)
         except MigratorError as e:
-            form.add_error(None, f"The connection does not work: {e}.")
+            form.add_error(None, _("The connection does not work: %(error)s.") % {"error": e})
         else:
             if "save" in request.POST:
                 actions.save_directory_server(migration, values, request.user, check=tested)
-                messages.success(request, f"Saved. {tested}")
+                messages.success(request, _("Saved. %(result)s") % {"result": tested})
                 return redirect("directory", migration.pk)
     return render(request, "directory/connection.html", {
         "migration": migration, "form": form, "server": server, "tested": tested,
@@ -138,7 +151,8 @@ def users(request, migration_id: int):
     )
     return render(request, "directory/users.html", {
         "migration": migration, "page": page, "show": show, "query": query,
-        "filters": list(USER_FILTERS), "total": page.paginator.count,
+        "filters": [(name, USER_FILTER_LABELS[name]) for name in USER_FILTERS],
+        "total": page.paginator.count,
     })
 
 
@@ -152,10 +166,13 @@ def select_users(request, migration_id: int):
         count = actions.select_mailbox_users(
             migration, ids, form.cleaned_data["selected"], request.user
         )
-        verb = "selected" if form.cleaned_data["selected"] else "deselected"
-        messages.success(request, f"{count} users {verb}.")
+        if form.cleaned_data["selected"]:
+            text = ngettext("%(count)d user selected.", "%(count)d users selected.", count)
+        else:
+            text = ngettext("%(count)d user deselected.", "%(count)d users deselected.", count)
+        messages.success(request, text % {"count": count})
     else:
-        messages.error(request, "Tick at least one user.")
+        messages.error(request, _("Tick at least one user."))
     back = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
         back = reverse("directory_users", args=[migration.pk])
@@ -173,17 +190,19 @@ def user(request, migration_id: int, user_id: int):
             raise PermissionDenied
         if "reset" in request.POST:
             actions.reset_mailbox_user(row, request.user)
-            messages.success(request, "Back to the directory's values.")
+            messages.success(request, _("Back to the directory's values."))
             return redirect("directory_user", migration_id, row.pk)
         if form.is_valid():
             changed = actions.edit_mailbox_user(row, form.cleaned_data, request.user)
-            messages.success(request, "Saved." if changed else "Nothing changed.")
+            messages.success(request, _("Saved.") if changed else _("Nothing changed."))
             return redirect("directory_user", migration_id, row.pk)
     return render(request, "directory/user.html", {
         "migration": row.migration, "row": row, "form": form,
         "directory_values": [
-            (name, row.directory_values.get(name)) for name in row.edited_fields
+            (directory_store.LABELS.get(name, name), row.directory_values.get(name))
+            for name in row.edited_fields
         ],
+        "default_language": get_language_info(settings.LANGUAGE_CODE)["name_translated"],
     })
 
 

@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from migrator.accounts_csv import AccountRow, GroupRow, write_accounts_csv, write_groups_csv
@@ -33,9 +34,15 @@ def passwords(request, migration_id: int):
         if not problems or form.cleaned_data["accept_good_rows"]:
             count = actions.store_passwords(migration, parsed.rows, request.user,
                                             skipped=len(problems))
-            text = f"Stored {count} passwords, encrypted."
+            text = ngettext(
+                "Stored %(count)d password, encrypted.", "Stored %(count)d passwords, encrypted.",
+                count,
+            ) % {"count": count}
             if problems:
-                text += f" {len(problems)} bad rows were left out."
+                text += " " + ngettext(
+                    "%(count)d bad row was left out.", "%(count)d bad rows were left out.",
+                    len(problems),
+                ) % {"count": len(problems)}
             messages.success(request, text)
             return redirect("directory_passwords", migration.pk)
     users = MailboxUser.objects.filter(migration=migration, selected=True, in_directory=True)
@@ -74,7 +81,13 @@ def login_names(migration: Migration) -> dict[str, str]:
 def purge_passwords(request, migration_id: int):
     migration = get_object_or_404(Migration, pk=migration_id)
     count = actions.purge_passwords(migration, request.user)
-    messages.success(request, f"Deleted {count} stored user passwords.")
+    messages.success(
+        request,
+        ngettext(
+            "Deleted %(count)d stored user password.", "Deleted %(count)d stored user passwords.",
+            count,
+        ) % {"count": count},
+    )
     return redirect("directory_passwords", migration.pk)
 
 
@@ -141,5 +154,12 @@ def check_accounts(request, migration_id: int):
     except actions.ActionRefused as e:
         messages.error(request, str(e))
     else:
-        messages.success(request, f"Checking {count} accounts on the Intra2net server…")
+        messages.success(
+            request,
+            ngettext(
+                "Checking %(count)d account on the Intra2net server…",
+                "Checking %(count)d accounts on the Intra2net server…",
+                count,
+            ) % {"count": count},
+        )
     return redirect(reverse("directory_users", args=[migration.pk]) + "?show=selected")

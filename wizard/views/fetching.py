@@ -10,6 +10,8 @@ from dataclasses import replace
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from migrator.fetching import write_fetch_accounts_csv
@@ -83,10 +85,11 @@ def add(request, migration_id: int):
     account = form.account()
     if known is not None:
         account = replace(account, target_user=known[account.target_user.lower()])
-    added, _ = actions.save_fetch_accounts(
+    added, _updated = actions.save_fetch_accounts(
         migration, [account], request.user, verify_tls=form.cleaned_data["verify_tls"]
     )
-    messages.success(request, f"{'Added' if added else 'Updated'} {account}.")
+    text = _("Added %(account)s.") if added else _("Updated %(account)s.")
+    messages.success(request, text % {"account": account})
     return redirect("fetch_accounts", migration.pk)
 
 
@@ -112,9 +115,14 @@ def upload(request, migration_id: int):
     added, updated = actions.save_fetch_accounts(
         migration, accounts, request.user, skipped=len(parsed.problems)
     )
-    text = f"{added} accounts added, {updated} updated, passwords encrypted."
+    text = _("%(added)d accounts added, %(updated)d updated, passwords encrypted.") % {
+        "added": added, "updated": updated,
+    }
     if parsed.problems:
-        text += f" {len(parsed.problems)} bad rows were left out."
+        text += " " + ngettext(
+            "%(count)d bad row was left out.", "%(count)d bad rows were left out.",
+            len(parsed.problems),
+        ) % {"count": len(parsed.problems)}
     messages.success(request, text)
     return redirect("fetch_accounts", migration.pk)
 
@@ -128,7 +136,11 @@ def check(request, migration_id: int):
     except actions.ActionRefused as e:
         messages.error(request, str(e))
     else:
-        messages.success(request, f"Testing {count} logins…")
+        messages.success(
+            request,
+            ngettext("Testing %(count)d login…", "Testing %(count)d logins…", count)
+            % {"count": count},
+        )
     return redirect("fetch_accounts", migration.pk)
 
 
@@ -156,5 +168,5 @@ def export(request, migration_id: int):
 def delete(request, migration_id: int, account_id: int):
     account = get_object_or_404(FetchAccount, pk=account_id, migration_id=migration_id)
     actions.delete_fetch_account(account, request.user)
-    messages.success(request, f"Deleted {account}.")
+    messages.success(request, _("Deleted %(account)s.") % {"account": account})
     return redirect("fetch_accounts", migration_id)

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Iterator
 from django.contrib.staticfiles import finders
 from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from wizard import copy_status, procedure, results
 from wizard.models import Migration
@@ -95,11 +95,15 @@ class _Line:
 
 def _csv(rows: Iterable[dict], fields: tuple[str, ...], migration: Migration, what: str):
     writer = csv.writer(_Line(), lineterminator="\r\n")
+    headings = [str(results.HEADINGS[name]) for name in fields]
+    language = translation.get_language()
 
     def lines() -> Iterator[str]:
-        yield "\ufeff" + writer.writerow(fields)  # the BOM makes spreadsheets read UTF-8
-        for row in rows:
-            yield writer.writerow([_cell(row[name]) for name in fields])
+        yield "\ufeff" + writer.writerow(headings)  # the BOM makes spreadsheets read UTF-8
+        # Streamed after the view has returned: the problems' reasons in the page's language.
+        with translation.override(language):
+            for row in rows:
+                yield writer.writerow([_cell(row[name]) for name in fields])
 
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = _attachment(migration, what, "csv")
@@ -122,10 +126,13 @@ def _json(rows: Iterable[dict], migration: Migration, what: str):
         "generated_at": timezone.now().isoformat(),
     })
 
+    language = translation.get_language()
+
     def chunks() -> Iterator[str]:
         yield head[:-1] + f', "{what}": ['
-        for index, row in enumerate(rows):
-            yield ("," if index else "") + "\n" + json.dumps(row, ensure_ascii=False)
+        with translation.override(language):
+            for index, row in enumerate(rows):
+                yield ("," if index else "") + "\n" + json.dumps(row, ensure_ascii=False)
         yield "\n]}\n"
 
     response = StreamingHttpResponse(chunks(), content_type="application/json")

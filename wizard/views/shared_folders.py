@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from wizard import actions, shared_folder_store
@@ -94,7 +96,12 @@ def settings(request, migration_id: int):
         migration, form.cleaned_data["target_prefix"], form.cleaned_data["acl_identifier"],
         request.user,
     )
-    messages.success(request, "Saved." + (f" {renamed} folders renamed." if renamed else ""))
+    text = _("Saved.")
+    if renamed:
+        text += " " + ngettext(
+            "%(count)d folder renamed.", "%(count)d folders renamed.", renamed
+        ) % {"count": renamed}
+    messages.success(request, text)
     return redirect("shared_folders", migration.pk)
 
 
@@ -117,7 +124,10 @@ def choose(request, migration_id: int):
     if not form.is_valid():
         return _page(request, migration, 400, choice_form=form)
     count = actions.choose_shared_folders(migration, form.choices(), request.user)
-    messages.success(request, f"{count} folders chosen.")
+    messages.success(
+        request,
+        ngettext("%(count)d folder chosen.", "%(count)d folders chosen.", count) % {"count": count},
+    )
     return redirect("shared_folders", migration.pk)
 
 
@@ -163,7 +173,7 @@ def revoke(request, migration_id: int, grant_id: int):
     )
     actions.revoke_shared_folder_grant(found, request.user)
     messages.success(
-        request, "Taken back. Rights set on the server already stay until changed there."
+        request, _("Taken back. Rights set on the server already stay until changed there.")
     )
     return redirect("shared_folders", migration_id)
 
@@ -176,7 +186,14 @@ def add_outlook(request, migration_id: int):
     if not form.is_valid():
         return _page(request, migration, 400, outlook_form=form)
     added = actions.add_outlook_folders(migration, form.cleaned_data["entries"], request.user)
-    messages.success(request, f"{added} folders added to the checklist.")
+    messages.success(
+        request,
+        ngettext(
+            "%(count)d folder added to the checklist.",
+            "%(count)d folders added to the checklist.",
+            added,
+        ) % {"count": added},
+    )
     return redirect("shared_folders", migration.pk)
 
 

@@ -8,6 +8,8 @@ from django.db.models import Count, Q, Sum
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from wizard import actions, procedure
@@ -79,7 +81,7 @@ def set_status(request, migration_id: int, key: str):
     migration = get_object_or_404(Migration, pk=migration_id)
     form = StepStatusForm(request.POST)
     if key not in STEP_BY_KEY or not form.is_valid():
-        messages.error(request, "That is not a valid status.")
+        messages.error(request, _("That is not a valid status."))
     else:
         _act(
             request,
@@ -141,11 +143,11 @@ COPY_ACTIONS = {
 
 
 COPY_BUTTONS = (
-    ("start", "Start the copy"),
-    ("pause", "Pause"),
-    ("resume", "Resume"),
-    ("retry_failed", "Retry the failed ones"),
-    ("delta", "Copy what is new (delta)"),
+    ("start", gettext_lazy("Start the copy")),
+    ("pause", gettext_lazy("Pause")),
+    ("resume", gettext_lazy("Resume")),
+    ("retry_failed", gettext_lazy("Retry the failed ones")),
+    ("delta", gettext_lazy("Copy what is new (delta)")),
 )
 
 

@@ -10,6 +10,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from wizard.roles import Role, give_role
 
@@ -28,22 +29,28 @@ class Command(BaseCommand):
     def handle(self, name, role, email, password_env, **options):
         User = get_user_model()
         if User.objects.filter(username__iexact=name).exists():
-            raise CommandError(f"an account named {name!r} exists already")
+            raise CommandError(_("an account named “%(name)s” exists already") % {"name": name})
         if password_env:
             password = os.environ.get(password_env)
             if not password:
-                raise CommandError(f"the variable {password_env} is not set or empty")
+                raise CommandError(
+                    _("the variable %(variable)s is not set or empty") % {"variable": password_env}
+                )
         else:
-            password = getpass.getpass(f"Password for {name}: ")
-            if password != getpass.getpass("Again: "):
-                raise CommandError("the two passwords differ")
+            password = getpass.getpass(_("Password for %(name)s: ") % {"name": name})
+            if password != getpass.getpass(_("Again: ")):
+                raise CommandError(_("the two passwords differ"))
         user = User(username=name, email=email)
         try:
             validate_password(password, user)
         except ValidationError as e:
-            raise CommandError("weak password: " + " ".join(e.messages)) from None
+            raise CommandError(
+                _("weak password: %(why)s") % {"why": " ".join(e.messages)}
+            ) from None
         with transaction.atomic():
             user.set_password(password)
             user.save()
             give_role(user, Role(role))
-        self.stdout.write(f"Created {name} ({Role(role).label}).")
+        self.stdout.write(
+            _("Created %(name)s (%(role)s).") % {"name": name, "role": Role(role).label}
+        )

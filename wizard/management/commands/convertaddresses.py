@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from django.core.management.base import BaseCommand
+from django.utils.translation import gettext as _
 
 from migrator.address_conversion import convert_file
 from migrator.errors import MigratorError
@@ -94,11 +95,19 @@ class Command(BaseCommand):
         target.write_bytes(conversion.data)
         written.add(path.name)
         report = conversion.report
-        self.stdout.write(f"{report.name}: {report.replaced} replaced, "
-                          f"{len(report.unresolved)} unresolved")
+        self.stdout.write(
+            _("%(name)s: %(replaced)d replaced, %(unresolved)d unresolved") % {
+                "name": report.name,
+                "replaced": report.replaced,
+                "unresolved": len(report.unresolved),
+            }
+        )
         for replacement in report.suffix_matches:
-            self.stdout.write(f"  {replacement.where}: {replacement.address} (matched without "
-                              "Exchange's suffix: please check)")
+            self.stdout.write(
+                f"  {replacement.where}: {replacement.address} ("
+                + _("matched without Exchange's suffix: please check")
+                + ")"
+            )
         for item in report.unresolved:
             self.stdout.write(f"  {item.where}: {item.address}: {item.reason}")
         return report.to_json()

@@ -101,6 +101,11 @@ class Command(BaseCommand):
             help="also update flags of messages already on the target",
         )
         parser.add_argument(
+            "--verify-full",
+            action="store_true",
+            help="verify by reading every copied header back (slower for the target)",
+        )
+        parser.add_argument(
             "--connections",
             type=int,
             default=CopyOptions.connections,
@@ -177,6 +182,7 @@ def _inputs(opts: dict) -> tuple[ImapEndpoint, ImapEndpoint, Credentials, Creden
         dry_run=opts["dry_run"],
         repair=opts["repair"],
         sync_flags_of_existing=opts["sync_flags"],
+        verify_by_reading=opts["verify_full"],
         connections=opts["connections"],
         batch_messages=opts["batch_messages"],
     )

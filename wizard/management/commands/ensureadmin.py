@@ -8,6 +8,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from wizard.roles import GROUP_NAMES, Role, give_role
 
@@ -25,6 +26,8 @@ class Command(BaseCommand):
             user = User.objects.create_user("admin", password=password)
             give_role(user, Role.ADMIN)
         self.stdout.write(
-            "\n  First admin account created. Log in as  admin  with password  "
-            f"{password}\n  (shown only now; change it with `manage.py changepassword admin`)\n"
+            _(
+                "\n  First admin account created. Log in as  admin  with password  %(password)s\n"
+                "  (shown only now; change it with `manage.py changepassword admin`)\n"
+            ) % {"password": password}
         )

@@ -13,6 +13,7 @@ import os
 import sys
 
 from django.core.management.base import BaseCommand
+from django.utils.translation import gettext as _
 
 from migrator.directory import ImportOptions, import_directory
 from migrator.directory_session import DirectoryBind, LdapSecurity, parse_ldap_url
@@ -56,25 +57,36 @@ class Command(BaseCommand):
             self.stdout.write(json.dumps(snapshot.to_json(), ensure_ascii=False))
             return
         for user in snapshot.users:
-            flag = " (disabled)" if user.disabled else ""
+            flag = " " + _("(disabled)") if user.disabled else ""
             self.stdout.write(f"{user.sam}\t{user.primary or '-'}\t{user.display_name}{flag}")
         self.stdout.write(
-            f"{len(snapshot.users)} users, {len(snapshot.groups)} groups, "
-            f"{len(snapshot.contacts)} contacts, {len(snapshot.left_out)} left out"
+            _("%(users)d users, %(groups)d groups, %(contacts)d contacts, %(left_out)d left out")
+            % {
+                "users": len(snapshot.users),
+                "groups": len(snapshot.groups),
+                "contacts": len(snapshot.contacts),
+                "left_out": len(snapshot.left_out),
+            }
         )
 
     def _import(self, options):
         password = os.environ.get(options["password_env"] or "")
         if not password:
-            raise MigratorError(f"the variable {options['password_env']} is not set or empty")
+            raise MigratorError(
+                _("the variable %(variable)s is not set or empty")
+                % {"variable": options["password_env"]}
+            )
         endpoint = parse_ldap_url(
             options["url"], plain=options["plain"], ca_file=options["ca_file"],
             insecure=options["insecure"], tls_name=options["tls_name"],
         )
         if endpoint.security == LdapSecurity.PLAIN:
             self.stderr.write(
-                "importdirectory: warning: plain LDAP, the password and the directory's data "
-                "cross the network unencrypted"
+                "importdirectory: "
+                + _(
+                    "warning: plain LDAP, the password and the directory's data cross the "
+                    "network unencrypted"
+                )
             )
         return import_directory(
             endpoint, DirectoryBind(options["bind"], password),
