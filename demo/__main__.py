@@ -22,6 +22,7 @@ import sys
 import time
 from pathlib import Path
 
+from demo import organisation
 from demo.sandbox import start_sandbox
 from demo.site import ROOT, start_site
 from tests.servers.ports import free_port
@@ -68,8 +69,8 @@ def run(port: int) -> int:
         with start_sandbox(FOLDER / "sandbox") as sandbox:
             servers = [sandbox.source, sandbox.target, sandbox.directory, sandbox.smtp]
             _remember(servers)
-            print(f"{sandbox.messages:,} messages in 25 mailboxes and the public folders. "
-                  "Starting the wizard…", flush=True)
+            print(f"{sandbox.messages:,} messages in {len(organisation.PEOPLE)} mailboxes and "
+                  "the public folders. Starting the wizard…", flush=True)
             with start_site(FOLDER / "site", sandbox, port=port) as site:
                 _remember([*servers, site.redis, *site.processes.values()])
                 shutil.copy(site.folder / "credentials.json", CREDENTIALS)
@@ -86,6 +87,9 @@ def run(port: int) -> int:
 
 
 def _interrupt(signum, frame) -> None:
+    # Once: a second Ctrl-C must not cut short the stopping of the servers.
+    for each in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(each, signal.SIG_IGN)
     raise KeyboardInterrupt
 
 

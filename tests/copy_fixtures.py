@@ -3,9 +3,8 @@ mailbox seeded through IMAP, and snapshots of a mailbox to compare source and ta
 
 from __future__ import annotations
 
-import hashlib
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from imapclient import IMAPClient
@@ -58,13 +57,6 @@ def message(
         headers.append(b"Message-ID: " + message_id.encode())
     text = body.encode() if isinstance(body, str) else body
     return b"\r\n".join(headers) + b"\r\n" + extra_headers + b"\r\n" + text
-
-
-@dataclass
-class Seeded:
-    """What was put into a source mailbox: folder -> number of messages meant to arrive."""
-
-    expected: dict[str, int] = field(default_factory=dict)
 
 
 def append(
@@ -163,7 +155,3 @@ def uids_and_flags(client: IMAPClient) -> dict[str, dict[int, tuple[bytes, ...]]
             for uid, v in fetched.items()
         }
     return state
-
-
-def digest(raw: bytes) -> str:
-    return hashlib.sha256(raw).hexdigest()[:12]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from typing import TypeVar
+from urllib.parse import quote
 
 T = TypeVar("T")
 
@@ -19,3 +20,14 @@ def wait_until(probe: Callable[[], T], timeout: float = 30.0, interval: float = 
         if time.monotonic() > deadline:
             raise AssertionError(f"still waiting after {timeout} s for {probe}")
         time.sleep(interval)
+
+
+def database_url() -> str:
+    """DATABASE_URL of the test database, for a worker or server started as a subprocess."""
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    if db["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{db['NAME']}"
+    credentials = quote(db["USER"]) + (f":{quote(db['PASSWORD'])}" if db["PASSWORD"] else "")
+    return f"postgres://{credentials}@{db['HOST']}:{db['PORT']}/{db['NAME']}"

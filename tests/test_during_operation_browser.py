@@ -43,8 +43,7 @@ def test_a_user_dragged_onto_a_wave_is_saved_without_a_page_load(live_server, ad
         page.goto(f"{live_server.url}/migrations/{migration.pk}/waves/")
         column = page.locator(f"[data-wave='{sales.pk}']")
         with page.expect_response(lambda answer: "/waves/assign/" in answer.url) as answer:
-            page.drag_and_drop(f"li[data-user='{anna.pk}']", f"[data-wave='{sales.pk}']",
-                               source_position={"x": 4, "y": 4})
+            page.drag_and_drop(f"li[data-user='{anna.pk}']", f"[data-wave='{sales.pk}']")
         status = answer.value.status
         names, count = column.locator("li a").all_inner_texts(), column.locator("[data-count]")
         counted = count.inner_text()

@@ -17,11 +17,10 @@ from pathlib import Path
 
 import pytest
 from celery.signals import task_success
-from django.conf import settings
 from django.utils import timezone
 
 from tests.dashboard_data import account_on_both, migration_on, person
-from tests.helpers import wait_until
+from tests.helpers import database_url, wait_until
 from tests.servers.mail import Seed, make_message, read_mailbox, seed_mailbox
 from wizard import actions, locks
 from wizard.celery import app as celery_app
@@ -42,7 +41,7 @@ def worker_process(name: str, log_dir: Path) -> Iterator[subprocess.Popen]:
     with mailbox locks that expire after a few seconds."""
     env = {
         **os.environ,
-        "DATABASE_URL": f"sqlite:///{settings.DATABASES['default']['NAME']}",
+        "DATABASE_URL": database_url(),
         "CELERY_BROKER_URL": celery_app.conf.broker_url,
         "MAILBOX_LOCK_SECONDS": str(LOCK_SECONDS),
     }
