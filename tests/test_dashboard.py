@@ -162,6 +162,18 @@ def test_has_errors_shows_failed_and_unfinished_copies_with_problems(crowd, admi
     assert len(names_on(response)) == 20
 
 
+def test_the_wave_filter_shows_only_that_waves_users(crowd, admin_client):
+    wave = crowd.waves.create(name="Buchhaltung")
+    first_five = crowd.mailbox_users.order_by("sam")[:5]
+    crowd.mailbox_users.filter(pk__in=[u.pk for u in first_five]).update(wave=wave)
+
+    page = admin_client.get(url("dashboard", crowd))
+    assert (f"wave-{wave.pk}", "Wave: Buchhaltung") in page.context["filters"]
+    response = admin_client.get(url("dashboard", crowd) + f"?show=wave-{wave.pk}")
+
+    assert sorted(names_on(response)) == sorted(u.sam for u in first_five)
+
+
 def test_search_finds_users_by_name_or_address(crowd, admin_client):
     by_name = admin_client.get(url("dashboard", crowd) + "?q=User 00007")
     by_address = admin_client.get(url("dashboard", crowd) + "?q=user00042@corp")

@@ -80,7 +80,7 @@ def _move_label(phase_label) -> str:
     return gettext("Move: %(phase)s") % {"phase": phase_label}
 
 
-# name -> (label, condition); a later issue adds waves here.
+# name -> (label, condition); waves come per migration (wave_filter).
 FILTERS: dict[str, tuple[str, Q]] = {
     "all": (gettext_lazy("All users"), Q()),
     "errors": (gettext_lazy("With errors"), HAS_ERRORS),
@@ -143,13 +143,24 @@ SORTS = {
 }
 
 
+def wave_filter(wave) -> str:
+    return f"wave-{wave.pk}"
+
+
+def _condition(show: str) -> Q:
+    """The users a filter keeps: a named one from FILTERS, or the users of one wave."""
+    if show.startswith("wave-") and show[5:].isdigit():
+        return Q(wave_id=int(show[5:]))
+    return FILTERS.get(show, FILTERS["all"])[1]
+
+
 def user_rows(
     migration: Migration, *, show: str = "all", query: str = "", sort: str = "state"
 ) -> QuerySet[MailboxUser]:
     """The selected users with their copy, filtered, searched and sorted, not yet paged."""
     users = (
         MailboxUser.objects.filter(migration=migration, selected=True)
-        .filter(FILTERS.get(show, FILTERS["all"])[1])
+        .filter(_condition(show))
         .select_related("copy")
         .only(*ROW_FIELDS)
         .annotate(ticked=_ticks_of_user())

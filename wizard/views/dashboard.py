@@ -36,7 +36,12 @@ SORT_CHOICES = (
 @staff_required
 def dashboard(request, migration_id: int):
     migration = get_object_or_404(Migration, pk=migration_id)
-    return render(request, "dashboard/dashboard.html", _live_context(request, migration))
+    context = _live_context(request, migration)
+    context["filters"] += [
+        (copy_status.wave_filter(wave), _("Wave: %(name)s") % {"name": wave.name})
+        for wave in migration.waves.all()
+    ]
+    return render(request, "dashboard/dashboard.html", context)
 
 
 @staff_required
