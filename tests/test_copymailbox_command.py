@@ -169,7 +169,12 @@ def test_tls_is_verified_against_the_ca_file(tls_source, target_imap, scheme):
 def start_in_the_background(source_imap, target_imap, user) -> subprocess.Popen[str]:
     """A copy in small batches; returns once it has said that it copied some of the INBOX."""
     process = subprocess.Popen(
-        arguments(source_imap, target_imap, user, "--batch-messages", "2", "--connections", "1"),
+        # Capped to about 100 messages a second, so the copy is still running when stopped
+        # however fast the machine is.
+        arguments(
+            source_imap, target_imap, user, "--batch-messages", "2", "--connections", "1",
+            "--max-bytes-per-second", "500000",
+        ),
         cwd=ROOT,
         env=environment(source_imap, target_imap),
         stdout=subprocess.PIPE,

@@ -119,6 +119,12 @@ class Command(BaseCommand):
             metavar="N",
             help="messages per batch",
         )
+        parser.add_argument(
+            "--max-bytes-per-second",
+            type=int,
+            metavar="BYTES",
+            help="cap the bandwidth, each way (a daytime copy should not hurt users)",
+        )
 
     def handle(self, *args, **opts):
         as_json = opts["json"]
@@ -176,6 +182,8 @@ def _inputs(opts: dict) -> tuple[ImapEndpoint, ImapEndpoint, Credentials, Creden
         raise BadArguments("--max-size must be a positive number of bytes")
     if opts["connections"] < 1 or opts["batch_messages"] < 1:
         raise BadArguments("--connections and --batch-messages must be at least 1")
+    if opts["max_bytes_per_second"] is not None and opts["max_bytes_per_second"] <= 0:
+        raise BadArguments("--max-bytes-per-second must be a positive number")
     options = CopyOptions(
         folder_rules=FolderRules(exclude=tuple(opts["exclude"]), rename=tuple(renames)),
         max_message_bytes=opts["max_size"],
@@ -185,6 +193,7 @@ def _inputs(opts: dict) -> tuple[ImapEndpoint, ImapEndpoint, Credentials, Creden
         verify_by_reading=opts["verify_full"],
         connections=opts["connections"],
         batch_messages=opts["batch_messages"],
+        max_bytes_per_second=opts["max_bytes_per_second"],
     )
     return (source, target, _credentials(opts, "source"), _credentials(opts, "target"), options)
 
