@@ -7,7 +7,6 @@ from django.contrib import messages
 from django.db.models import Count, Q, Sum
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
@@ -199,13 +198,6 @@ def mail_flow_settings(request, migration_id: int):
     return render_step(request, migration, "mail_flow", 400, mail_flow_form=form)
 
 
-def _url_or_none(name: str, *args) -> str | None:
-    try:
-        return reverse(name, args=args)
-    except NoReverseMatch:
-        return None
-
-
 def _act(request, action, *args) -> bool:
     try:
         action(*args)
@@ -252,7 +244,6 @@ def _copy(request, migration):
     counts = dict(copies.values_list("state").annotate(n=Count("id")))
     return {
         "copy_buttons": COPY_BUTTONS,
-        "dashboard_url": _url_or_none("dashboard", migration.pk),
         "copy_form": CopySettingsForm(instance=migration),
         "state_counts": [(state, counts.get(state.value, 0)) for state in MailboxCopy.State],
         "selected_users": migration.mailbox_users.filter(selected=True).count(),
