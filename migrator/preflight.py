@@ -17,18 +17,23 @@ from migrator.endpoints import Credentials, ImapEndpoint, Security
 from migrator.errors import MigratorError
 from migrator.probe import probe_server
 from migrator.session import connect
+from migrator.text import say
 
 EXPIRY_WARNING_DAYS = 21
 
 # What each capability means for the copy, said when it is missing.
 CAPABILITY_NOTES = {
-    "UIDPLUS": "without UIDPLUS the copy cannot learn the new UIDs and verifies by reading back",
-    "MULTIAPPEND": "without MULTIAPPEND messages are appended one by one, which is slower",
-    "SPECIAL-USE": "without SPECIAL-USE the special folders are found by name only",
-    "QUOTA": "without QUOTA the target's free space cannot be checked before copying",
-    "APPENDLIMIT": "without APPENDLIMIT the largest message the target takes is unknown",
-    "IDLE": "without IDLE nothing is lost, the copy does not need it",
+    "UIDPLUS": say(
+        "Without UIDPLUS the copy cannot learn the new UIDs and verifies by reading back."
+    ),
+    "MULTIAPPEND": say("Without MULTIAPPEND messages are appended one by one, which is slower."),
+    "SPECIAL-USE": say("Without SPECIAL-USE the special folders are found by name only."),
+    "QUOTA": say("Without QUOTA the target's free space cannot be checked before copying."),
+    "APPENDLIMIT": say("Without APPENDLIMIT the largest message the target takes is unknown."),
+    "IDLE": say("Without IDLE nothing is lost, the copy does not need it."),
 }
+EXCHANGE = say("Exchange")
+INTRA2NET = say("Intra2net server")
 SOURCE_CAPABILITIES = ("IDLE",)
 TARGET_CAPABILITIES = ("UIDPLUS", "MULTIAPPEND", "SPECIAL-USE", "QUOTA", "APPENDLIMIT")
 
@@ -54,53 +59,68 @@ def resolve(host: str) -> set[str]:
 
 
 def check_name(label: str, host: str) -> Check:
+    name = say("{server}: name", server=label)
     try:
         addresses = resolve(host)
     except OSError as e:
-        return Check(f"{label}: name", Status.FAIL, f"{host} does not resolve ({e.strerror or e}).")
+        return Check(
+            name,
+            Status.FAIL,
+            say("{host} does not resolve ({reason}).", host=host, reason=e.strerror or e),
+        )
     return Check(
-        f"{label}: name", Status.PASS, f"{host} resolves to {', '.join(sorted(addresses))}."
+        name,
+        Status.PASS,
+        say("{host} resolves to {addresses}.", host=host, addresses=", ".join(sorted(addresses))),
     )
 
 
 def check_distinct_addresses(source_host: str, target_host: str) -> Check:
-    name = "Exchange and Intra2net server are different machines"
+    name = say("Exchange and Intra2net server are different machines")
     try:
         shared = resolve(source_host) & resolve(target_host)
     except OSError:
-        return Check(name, Status.WARNING, "Not checked: a name does not resolve.")
+        return Check(name, Status.WARNING, say("Not checked: a name does not resolve."))
     if shared:
         return Check(
             name,
             Status.FAIL,
-            f"Both names resolve to {', '.join(sorted(shared))}: the Intra2net server needs an "
-            "address of its own so that both can run side by side during the migration.",
+            say(
+                "Both names resolve to {addresses}: the Intra2net server needs an address of its "
+                "own so that both can run side by side during the migration.",
+                addresses=", ".join(sorted(shared)),
+            ),
         )
-    return Check(name, Status.PASS, "The two servers have different addresses.")
+    return Check(name, Status.PASS, say("The two servers have different addresses."))
 
 
 def check_port(label: str, host: str, port: int, timeout: float = 5.0) -> Check:
+    name = say("{server}: port {port}", server=label, port=port)
     try:
         with socket.create_connection((host, port), timeout=timeout):
             pass
     except OSError as e:
         return Check(
-            f"{label}: port {port}",
+            name,
             Status.FAIL,
-            f"Nothing answers on {host}:{port} ({e.strerror or e}); "
-            "check the address and the firewall.",
+            say(
+                "Nothing answers on {host}:{port} ({reason}); check the address and the firewall.",
+                host=host,
+                port=port,
+                reason=e.strerror or e,
+            ),
         )
-    return Check(f"{label}: port {port}", Status.PASS, f"{host}:{port} accepts connections.")
+    return Check(name, Status.PASS, say("{host}:{port} accepts connections.", host=host, port=port))
 
 
 def check_certificate(label: str, endpoint: ImapEndpoint, now: datetime | None = None) -> Check:
     """Name and chain by a verifying handshake, then the days left on the certificate."""
-    name = f"{label}: TLS certificate"
+    name = say("{server}: TLS certificate", server=label)
     if endpoint.security == Security.PLAIN:
         return Check(
             name,
             Status.WARNING,
-            "The connection is not encrypted: passwords and mail cross the network in clear.",
+            say("The connection is not encrypted: passwords and mail cross the network in clear."),
         )
     problem = ""
     try:
@@ -122,20 +142,56 @@ def check_certificate(label: str, endpoint: ImapEndpoint, now: datetime | None =
     days = (certificate.not_valid_after_utc - (now or datetime.now(UTC))).days
     subject = certificate.subject.rfc4514_string()
     if days < 0:
-        return Check(name, Status.FAIL, f"The certificate ({subject}) expired {-days} days ago.")
-    if problem:
-        verify = "switched off" if not endpoint.verify_tls else "failing"
-        status = Status.WARNING if not endpoint.verify_tls else Status.FAIL
         return Check(
-            name, status, f"Verification {verify}: {problem} ({subject}, {days} days left)."
+            name,
+            Status.FAIL,
+            say(
+                "The certificate ({subject}) expired {days} days ago.", subject=subject, days=-days
+            ),
+        )
+    if problem and not endpoint.verify_tls:
+        return Check(
+            name,
+            Status.WARNING,
+            say(
+                "Verification switched off: {problem} ({subject}, {days} days left).",
+                problem=problem,
+                subject=subject,
+                days=days,
+            ),
+        )
+    if problem:
+        return Check(
+            name,
+            Status.FAIL,
+            say(
+                "Verification failing: {problem} ({subject}, {days} days left).",
+                problem=problem,
+                subject=subject,
+                days=days,
+            ),
         )
     if not endpoint.verify_tls:
         return Check(
-            name, Status.WARNING, f"Verification is switched off ({subject}, {days} days left)."
+            name,
+            Status.WARNING,
+            say(
+                "Verification is switched off ({subject}, {days} days left).",
+                subject=subject,
+                days=days,
+            ),
         )
     if days < EXPIRY_WARNING_DAYS:
-        return Check(name, Status.WARNING, f"The certificate ({subject}) expires in {days} days.")
-    return Check(name, Status.PASS, f"Valid for {endpoint.host} and trusted; {days} days left.")
+        return Check(
+            name,
+            Status.WARNING,
+            say("The certificate ({subject}) expires in {days} days.", subject=subject, days=days),
+        )
+    return Check(
+        name,
+        Status.PASS,
+        say("Valid for {host} and trusted; {days} days left.", host=endpoint.host, days=days),
+    )
 
 
 def check_imap(
@@ -145,27 +201,38 @@ def check_imap(
     try:
         probe = probe_server(endpoint, credentials)
     except MigratorError as e:
-        yield Check(
-            f"{label}: IMAP login" if credentials else f"{label}: IMAP", Status.FAIL, str(e)
+        name = (
+            say("{server}: IMAP login", server=label)
+            if credentials
+            else say("{server}: IMAP", server=label)
         )
+        yield Check(name, Status.FAIL, str(e))
         return
     if credentials:
         yield Check(
-            f"{label}: IMAP login",
+            say("{server}: IMAP login", server=label),
             Status.PASS,
-            f"{credentials.user} logs in; folder separator {probe.separator!r}.",
+            say(
+                "{user} logs in; folder separator {separator}.",
+                user=credentials.user,
+                separator=repr(probe.separator),
+            ),
         )
+    name = say("{server}: IMAP capabilities", server=label)
     offered = {c.split("=")[0] for c in probe.capabilities}
     missing = [c for c in wanted if c not in offered]
     if not missing:
-        sentence = f"Offers {', '.join(wanted)}." if wanted else "Nothing special needed."
-        yield Check(f"{label}: IMAP capabilities", Status.PASS, sentence)
+        sentence = (
+            say("Offers {capabilities}.", capabilities=", ".join(wanted))
+            if wanted
+            else say("Nothing special needed.")
+        )
+        yield Check(name, Status.PASS, sentence)
         return
-    notes = [CAPABILITY_NOTES.get(c, f"{c} is missing") for c in missing]
-    sentence = "; ".join(notes).capitalize() + "."
+    notes = [CAPABILITY_NOTES.get(c, say("{name} is missing.", name=c)) for c in missing]
     if not probe.logged_in:
-        sentence += " (Read before login: servers show some capabilities only after it.)"
-    yield Check(f"{label}: IMAP capabilities", Status.WARNING, sentence)
+        notes.append(say("(Read before login: servers show some capabilities only after it.)"))
+    yield Check(name, Status.WARNING, " ".join(notes))
 
 
 def check_servers(
@@ -175,11 +242,11 @@ def check_servers(
     target_admin: Credentials | None,
 ) -> list[Check]:
     """Every server check of step 1, in the order an admin would fix them."""
-    checks = [check_name("Exchange", source.host), check_name("Intra2net server", target.host)]
+    checks = [check_name(EXCHANGE, source.host), check_name(INTRA2NET, target.host)]
     checks.append(check_distinct_addresses(source.host, target.host))
     for label, endpoint, admin, wanted in (
-        ("Exchange", source, source_admin, SOURCE_CAPABILITIES),
-        ("Intra2net server", target, target_admin, TARGET_CAPABILITIES),
+        (EXCHANGE, source, source_admin, SOURCE_CAPABILITIES),
+        (INTRA2NET, target, target_admin, TARGET_CAPABILITIES),
     ):
         port = check_port(label, endpoint.host, endpoint.port)
         checks.append(port)
@@ -195,5 +262,5 @@ def check_directory_bind(endpoint: DirectoryEndpoint, bind: DirectoryBind, base_
     try:
         probe = probe_directory(endpoint, bind, base_dn)
     except MigratorError as e:
-        return Check("Directory: bind", Status.FAIL, str(e))
-    return Check("Directory: bind", Status.PASS, probe.summary())
+        return Check(say("Directory: bind"), Status.FAIL, str(e))
+    return Check(say("Directory: bind"), Status.PASS, probe.summary())

@@ -34,6 +34,7 @@ from wizard.models import (
     SharedFolderGrant,
     StepState,
 )
+from wizard.recorded import recorded
 
 
 class ThrottledLoginForm(AuthenticationForm):
@@ -351,7 +352,7 @@ class PasswordUploadForm(forms.Form):
 
 def sentence(error: Exception) -> str:
     """An engine message ("the file is empty") as a form error ("The file is empty.")."""
-    text = str(error)
+    text = recorded(str(error))
     return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")
 
 

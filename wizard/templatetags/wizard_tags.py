@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from django import template
-from django.utils.translation import gettext
+
+from wizard import recorded as recorded_text
 
 register = template.Library()
 
@@ -25,4 +26,4 @@ def percent(part, whole) -> int:
 def recorded(text):
     """Something kept as written in English (an audit entry, a worker's message) in the page's
     language where the catalogue has it, else as it was written."""
-    return gettext(text) if text and isinstance(text, str) else text
+    return recorded_text.recorded(text)

@@ -15,6 +15,7 @@ from migrator.report import ProblemKind
 from wizard import actions, cutover, procedure
 from wizard.copy_status import copy_of
 from wizard.models import MailboxCopy, MailboxUser
+from wizard.recorded import recorded
 from wizard.roles import admin_required, staff_required
 from wizard.steps import CHECKLIST_KEYS, STEP_BY_KEY
 
@@ -172,5 +173,5 @@ def act(request, migration_id: int, user_id: int, what: str):
     try:
         messages.success(request, ACTIONS[what](user, request.user, request.POST))
     except actions.ActionRefused as e:
-        messages.error(request, str(e))
+        messages.error(request, recorded(str(e)))
     return redirect("cutover", migration_id, user.pk)

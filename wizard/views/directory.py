@@ -22,6 +22,7 @@ from wizard.crypto import Secret
 from wizard.engine_inputs import directory_bind, directory_endpoint
 from wizard.forms import DirectoryConnectionForm, MailboxUserForm, UserSelectionForm
 from wizard.models import DirectoryImport, DirectoryServer, MailboxUser, Migration
+from wizard.recorded import recorded
 from wizard.roles import Role, admin_required, role_of, staff_required
 
 USERS_PER_PAGE = 100
@@ -117,7 +118,7 @@ def start_import(request, migration_id: int):
     try:
         job = actions.start_directory_import(migration, request.user)
     except actions.ActionRefused as e:
-        messages.error(request, str(e))
+        messages.error(request, recorded(str(e)))
         return redirect("directory", migration.pk)
     return redirect("directory_import", migration.pk, job.pk)
 

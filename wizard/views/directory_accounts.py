@@ -16,6 +16,7 @@ from migrator.internal_addresses import imceaex_aliases
 from wizard import actions
 from wizard.forms import PasswordUploadForm
 from wizard.models import ImapServer, MailboxUser, Migration
+from wizard.recorded import recorded
 from wizard.roles import admin_required
 
 
@@ -152,7 +153,7 @@ def check_accounts(request, migration_id: int):
     try:
         count = actions.check_target_accounts(migration, request.user)
     except actions.ActionRefused as e:
-        messages.error(request, str(e))
+        messages.error(request, recorded(str(e)))
     else:
         messages.success(
             request,

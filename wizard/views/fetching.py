@@ -19,6 +19,7 @@ from wizard import actions
 from wizard.engine_inputs import fetch_account
 from wizard.forms import FetchAccountForm, FetchAccountUploadForm
 from wizard.models import FetchAccount, MailboxUser, Migration
+from wizard.recorded import recorded
 from wizard.roles import admin_required, staff_required
 
 CHECKING = "Checking…"
@@ -134,7 +135,7 @@ def check(request, migration_id: int):
     try:
         count = actions.check_fetch_logins(migration, request.user)
     except actions.ActionRefused as e:
-        messages.error(request, str(e))
+        messages.error(request, recorded(str(e)))
     else:
         messages.success(
             request,

@@ -20,6 +20,7 @@ from wizard.forms import (
     SharedFolderSettingsForm,
 )
 from wizard.models import Migration, SharedFolder, SharedFolderGrant, SharedFolderSetup
+from wizard.recorded import recorded
 from wizard.roles import admin_required, staff_required
 
 Method = SharedFolderSetup.Method
@@ -59,7 +60,7 @@ def _act(request, action, *args) -> bool:
     try:
         action(*args)
     except actions.ActionRefused as e:
-        messages.error(request, str(e))
+        messages.error(request, recorded(str(e)))
         return False
     return True
 

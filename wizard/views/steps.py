@@ -20,6 +20,7 @@ from wizard.forms import (
     server_forms,
 )
 from wizard.models import Job, MailboxCopy, Migration
+from wizard.recorded import recorded
 from wizard.roles import admin_required, staff_required
 from wizard.steps import CHECKLIST, STEP_BY_KEY
 
@@ -202,7 +203,7 @@ def _act(request, action, *args) -> bool:
     try:
         action(*args)
     except actions.ActionRefused as e:
-        messages.error(request, str(e))
+        messages.error(request, recorded(str(e)))
         return False
     return True
 

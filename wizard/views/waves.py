@@ -15,6 +15,7 @@ from wizard import actions, cutover
 from wizard.copy_status import copy_of
 from wizard.forms import SyncSettingsForm, WaveForm, WaveUploadForm
 from wizard.models import MailboxCopy, MailboxUser, Migration, Wave
+from wizard.recorded import recorded
 from wizard.roles import admin_required, staff_required
 from wizard.views.directory_accounts import login_names
 
@@ -89,7 +90,7 @@ def _act(request, action, *args, **kwargs):
     try:
         return action(*args, **kwargs)
     except actions.ActionRefused as e:
-        messages.error(request, str(e))
+        messages.error(request, recorded(str(e)))
         return None
 
 
@@ -163,8 +164,8 @@ def assign(request, migration_id: int):
         changed = actions.assign_waves(migration, assignments, request.user)
     except actions.ActionRefused as e:
         if dropped:
-            return HttpResponse(str(e), status=409)
-        messages.error(request, str(e))
+            return HttpResponse(recorded(str(e)), status=409)
+        messages.error(request, recorded(str(e)))
         return redirect("waves", migration.pk)
     if dropped:
         return HttpResponse(status=204)
