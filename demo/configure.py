@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 
 import django
+from django.utils.translation import gettext_noop
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "wizard.settings")
 django.setup()
@@ -92,7 +93,9 @@ def _save_imap_server(migration: Migration, role: str, server: dict, admin) -> N
     if not form.is_valid():
         raise ConfigureError(f"the {role} IMAP server: {form.errors.as_text()}")
     saved = form.save()
-    actions.audit(migration, admin, "saved the IMAP server", detail=str(saved))
+    actions.audit(
+        migration, admin, gettext_noop("saved the IMAP server"), detail=actions.server_text(saved)
+    )
 
 
 def _save_directory(migration: Migration, directory: dict, admin) -> None:
@@ -122,7 +125,7 @@ def _save_mail_flow(migration: Migration, smtp: dict, admin) -> None:
     if not form.is_valid():
         raise ConfigureError(f"the mail flow settings: {form.errors.as_text()}")
     form.save()
-    actions.audit(migration, admin, "changed the mail flow settings")
+    actions.audit(migration, admin, gettext_noop("changed the mail flow settings"))
 
 
 def _import_directory(migration: Migration, admin) -> None:

@@ -8,12 +8,16 @@ calendar, contacts and tasks folders that hold no mail, and a few awkward messag
 without a Message-ID, raw 8-bit header bytes, attachments of several megabytes
 (`mailbox(person)`). The public folders are `PUBLIC_FOLDERS`. Everything is the same at every
 start: random choices are seeded by the person's account name.
+
+Most people read German, as in a German company: the directory gives them `preferredLanguage`
+de-DE (one de-AT), a few colleagues en-GB or en-US, and two have none (their sign-off link
+speaks the organisation's default language).
 """
 
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from tests.servers import directory_seed as seed
@@ -38,6 +42,7 @@ class Person:
     x500: bool = False
     disabled: bool = False
     big_attachments: int = 0
+    language: str | None = "de-DE"  # the directory's preferredLanguage; None: not set
 
     @property
     def display_name(self) -> str:
@@ -62,6 +67,14 @@ class Person:
             proxies, seed.legacy_dn(self.sam), disabled=self.disabled,
         )
 
+    @property
+    def entry(self) -> Entry:
+        """The person in the directory, with their preferredLanguage where they have one."""
+        entry = seed._account_entry(self.account)
+        if self.language is None:
+            return entry
+        return replace(entry, attributes={**entry.attributes, "preferredLanguage": [self.language]})
+
 
 MANAGEMENT, SALES, ACCOUNTING = "Geschäftsführung", "Vertrieb", "Buchhaltung"
 ENGINEERING, MARKETING, RECEPTION, IT = "Technik", "Marketing", "Empfang", "IT"
@@ -71,26 +84,26 @@ PEOPLE: tuple[Person, ...] = (
            big_attachments=2),
     Person("anna.schmidt", "Anna", "Schmidt", SALES, 220, ("a.schmidt",), True,
            big_attachments=1),
-    Person("claire.dubois", "Claire", "Dubois", SALES, 140, ("c.dubois",)),
+    Person("claire.dubois", "Claire", "Dubois", SALES, 140, ("c.dubois",), language="en-GB"),
     Person("mehmet.yilmaz", "Mehmet", "Yılmaz", SALES, 120),
     Person("sofia.rossi", "Sofia", "Rossi", SALES, 110),
     Person("lukas.hoffmann", "Lukas", "Hoffmann", SALES, 90),
-    Person("zoe.martin", "Zoé", "Martin", SALES, 60),
+    Person("zoe.martin", "Zoé", "Martin", SALES, 60, language=None),
     Person("katharina.fischer", "Katharina", "Fischer", ACCOUNTING, 160, ("k.fischer",), True),
     Person("lena.weber", "Lena", "Weber", ACCOUNTING, 100),
     Person("thomas.braun", "Thomas", "Braun", ACCOUNTING, 80),
-    Person("olga.ivanova", "Olga", "Ivanova", ACCOUNTING, 60),
+    Person("olga.ivanova", "Olga", "Ivanova", ACCOUNTING, 60, language=None),
     Person("tobias.keller", "Tobias", "Keller", ENGINEERING, 150, (), True, big_attachments=1),
     Person("jan.novak", "Jan", "Novák", ENGINEERING, 130),
-    Person("eva.lindqvist", "Eva", "Lindqvist", ENGINEERING, 120),
-    Person("david.cohen", "David", "Cohen", ENGINEERING, 100),
+    Person("eva.lindqvist", "Eva", "Lindqvist", ENGINEERING, 120, language="en-GB"),
+    Person("david.cohen", "David", "Cohen", ENGINEERING, 100, language="en-US"),
     Person("nina.petrovic", "Nina", "Petrović", ENGINEERING, 90),
     Person("marco.bianchi", "Marco", "Bianchi", ENGINEERING, 90, (), True),
-    Person("felix.wagner", "Felix", "Wagner", ENGINEERING, 70),
+    Person("felix.wagner", "Felix", "Wagner", ENGINEERING, 70, language="de-AT"),
     Person("bjoern.nielsen", "Björn", "Nielsen", ENGINEERING, 80, ("b.nielsen",)),
     Person("sarah.meyer", "Sarah", "Meyer", MARKETING, 110, ("presse",)),
     Person("paul.richter", "Paul", "Richter", MARKETING, 60),
-    Person("ines.garcia", "Inés", "García", MARKETING, 70),
+    Person("ines.garcia", "Inés", "García", MARKETING, 70, language="en-GB"),
     Person("julia.schulz", "Julia", "Schulz", RECEPTION, 180, ("empfang", "info"),
            big_attachments=1),
     Person("ahmed.hassan", "Ahmed", "Hassan", IT, 150, ("it", "postmaster"), True),
@@ -142,9 +155,9 @@ DIRECTORY: tuple[Entry, ...] = (
     Entry(seed.STAFF_OU, "organizationalUnit"),
     Entry(seed.GROUPS_OU, "organizationalUnit"),
     Entry(seed.CONTACTS_OU, "organizationalUnit"),
+    *(person.entry for person in PEOPLE),
     *(seed._account_entry(account) for account in (
-        *(person.account for person in PEOPLE), seed.NON_MAIL_USER, *seed.SYSTEM_ACCOUNTS,
-        *seed.CONTACTS,
+        seed.NON_MAIL_USER, *seed.SYSTEM_ACCOUNTS, *seed.CONTACTS,
     )),
     *(seed._group_entry(group) for group in GROUPS),
 )

@@ -12,6 +12,7 @@ from enum import StrEnum
 from migrator.endpoints import Credentials, ImapEndpoint, LoginMode
 from migrator.errors import LoginRefused, MigratorError
 from migrator.session import open_session
+from migrator.text import say
 
 # Dovecot's and Cyrus' answer when the administrator's own password is wrong, as opposed to
 # AUTHORIZATIONFAILED when the user it acts for does not exist.
@@ -57,7 +58,7 @@ def check_account(endpoint: ImapEndpoint, login: AccountLogin) -> AccountCheck:
         return AccountCheck(
             login.key,
             AccountState.UNKNOWN,
-            "no password: upload the users' passwords or log in as the target's administrator",
+            say("no password: upload the users' passwords or log in as the target's administrator"),
         )
     try:
         client = open_session(endpoint, credentials)
@@ -67,13 +68,17 @@ def check_account(endpoint: ImapEndpoint, login: AccountLogin) -> AccountCheck:
             return AccountCheck(
                 login.key,
                 AccountState.UNKNOWN,
-                f"the administrator's login is refused, so nothing is known ({e})",
+                say("the administrator's login is refused, so nothing is known ({error})", error=e),
             )
-        reason = "no such account" if acting else "no such account, or a wrong password"
-        return AccountCheck(login.key, AccountState.MISSING, f"{reason}: {e}")
+        missing = (
+            say("no such account: {error}", error=e)
+            if acting
+            else say("no such account, or a wrong password: {error}", error=e)
+        )
+        return AccountCheck(login.key, AccountState.MISSING, missing)
     except MigratorError as e:
         return AccountCheck(login.key, AccountState.UNKNOWN, str(e))
     # The login worked; a rough goodbye changes nothing.
     with contextlib.suppress(Exception):
         client.logout()
-    return AccountCheck(login.key, AccountState.PRESENT, "the login works")
+    return AccountCheck(login.key, AccountState.PRESENT, say("the login works"))

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from migrator.errors import BadArguments
+from migrator.text import say
 
 HEADER_NAMES = {
     "username",
@@ -49,10 +50,10 @@ class PasswordRow:
 @dataclass(frozen=True)
 class RowProblem:
     row: int
-    message: str
+    message: str  # said with migrator.text.say
 
     def __str__(self) -> str:
-        return f"Row {self.row}: {self.message}"
+        return say("Row {row}: {problem}", row=self.row, problem=self.message)
 
 
 @dataclass(frozen=True)
@@ -70,7 +71,7 @@ def read_password_csv(data: bytes, known: Mapping[str, str]) -> PasswordFile:
     text = _decode(data)
     lines = [line for line in text.splitlines() if line.strip()]
     if not lines:
-        raise BadArguments("the file is empty")
+        raise BadArguments(say("the file is empty"))
     separator = _separator(lines, known)
     records = list(csv.reader(io.StringIO(text, newline=""), delimiter=separator))
     problems: list[RowProblem] = []
@@ -95,8 +96,11 @@ def _decode(data: bytes) -> str:
     except UnicodeDecodeError as e:
         line = data[: e.start].count(b"\n") + 1
         raise BadArguments(
-            f"the file is not UTF-8 text (first bad byte in line {line}); save it as "
-            "“CSV UTF-8” and upload it again"
+            say(
+                "the file is not UTF-8 text (first bad byte in line {line}); save it as "
+                "“CSV UTF-8” and upload it again",
+                line=line,
+            )
         ) from None
 
 
@@ -131,17 +135,23 @@ def _row(number: int, fields: list[str], separator: str, known: Mapping[str, str
     if len(fields) > 2 and any(value for value in fields[2:]):
         return RowProblem(
             number,
-            f"{len(fields)} columns instead of 2; put a password that contains "
-            f"“{separator}” in double quotes",
+            say(
+                "{count} columns instead of 2; put a password that contains “{separator}” in "
+                "double quotes",
+                count=len(fields),
+                separator=separator,
+            ),
         )
     password = fields[1] if len(fields) > 1 else ""
     if not username:
-        return RowProblem(number, "the username is empty")
+        return RowProblem(number, say("the username is empty"))
     key = known.get(username.lower())
     if key is None:
-        return RowProblem(number, f"no user “{username}” in the directory import")
+        return RowProblem(
+            number, say("no user “{username}” in the directory import", username=username)
+        )
     if not password:
-        return RowProblem(number, f"the password for “{username}” is empty")
+        return RowProblem(number, say("the password for “{username}” is empty", username=username))
     return PasswordRow(number, username, key, password)
 
 
@@ -157,7 +167,12 @@ def _without_duplicates(rows: list[PasswordRow]) -> tuple[list[PasswordRow], lis
             numbers = ", ".join(str(row.row) for row in same)
             problems.extend(
                 RowProblem(
-                    row.row, f"“{row.username}” is a duplicate: the same user is in rows {numbers}"
+                    row.row,
+                    say(
+                        "“{username}” is a duplicate: the same user is in rows {rows}",
+                        username=row.username,
+                        rows=numbers,
+                    ),
                 )
                 for row in same
             )
@@ -167,7 +182,13 @@ def _without_duplicates(rows: list[PasswordRow]) -> tuple[list[PasswordRow], lis
 # --- the accounts for the Intra2net user manager -----------------------------------------------
 
 USER_COLUMNS = (
-    "login", "display_name", "first_name", "last_name", "email", "aliases", "groups",
+    "login",
+    "display_name",
+    "first_name",
+    "last_name",
+    "email",
+    "aliases",
+    "groups",
     "imceaex_aliases",
 )
 GROUP_COLUMNS = ("group", "email", "aliases", "members")

@@ -10,6 +10,7 @@ from migrator.address_report import Conversion, UnreadableFile
 from migrator.calendars import convert_calendar
 from migrator.contact_csv import convert_contact_csv
 from migrator.internal_addresses import AddressMap
+from migrator.text import say
 from migrator.vcards import convert_vcards
 
 Converter = Callable[..., Conversion]
@@ -28,5 +29,5 @@ def convert_file(
     a file that is not what its extension says."""
     converter = CONVERTERS.get(PurePath(name).suffix.lower())
     if converter is None:
-        raise UnreadableFile("only .vcf, .ics and .csv files can be converted")
+        raise UnreadableFile(say("only .vcf, .ics and .csv files can be converted"))
     return converter(data, addresses, name=PurePath(name).name, allow_suffix=allow_suffix)

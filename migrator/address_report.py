@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from migrator.errors import PermanentError
 from migrator.exchange_addresses import InternalAddress
 from migrator.internal_addresses import AddressMap
+from migrator.text import say
 
 
 class UnreadableFile(PermanentError):
@@ -29,8 +30,13 @@ class Replacement:
     dn: str
 
     def to_json(self) -> dict:
-        return {"where": self.where, "line": self.line, "from": self.original,
-                "to": self.address, "how": self.how}
+        return {
+            "where": self.where,
+            "line": self.line,
+            "from": self.original,
+            "to": self.address,
+            "how": self.how,
+        }
 
 
 @dataclass(frozen=True)
@@ -44,8 +50,13 @@ class Unresolved:
     reason: str
 
     def to_json(self) -> dict:
-        return {"where": self.where, "line": self.line, "address": self.address,
-                "dn": self.dn, "reason": self.reason}
+        return {
+            "where": self.where,
+            "line": self.line,
+            "address": self.address,
+            "dn": self.dn,
+            "reason": self.reason,
+        }
 
 
 @dataclass(frozen=True)
@@ -96,19 +107,25 @@ class Resolver:
         """The SMTP address to write instead of `found`, or None (recorded as unresolved).
         With `charset`, an address that cannot be written in it stays unresolved too."""
         if not found.dn:
-            self.unresolved(found, where, line, "holds no Exchange DN (a damaged IMCEAEX address)")
+            self.unresolved(
+                found, where, line, say("holds no Exchange DN (a damaged IMCEAEX address)")
+            )
             return None
         resolution = self._addresses.resolve(found.dn, allow_suffix=self._allow_suffix)
         if resolution.address is None:
             self.unresolved(found, where, line, resolution.reason)
             return None
         if charset is not None and not _encodable(resolution.address, charset):
-            self.unresolved(found, where, line,
-                            f"{resolution.address} cannot be written in the file's {charset}")
+            reason = say(
+                "{address} cannot be written in the file's {charset}",
+                address=resolution.address,
+                charset=charset,
+            )
+            self.unresolved(found, where, line, reason)
             return None
-        self._replacements.append(Replacement(
-            where, line, found.text, resolution.address, resolution.how, found.dn
-        ))
+        self._replacements.append(
+            Replacement(where, line, found.text, resolution.address, resolution.how, found.dn)
+        )
         return resolution.address
 
     def unresolved(self, found: InternalAddress, where: str, line: int, reason: str) -> None:

@@ -11,6 +11,8 @@ from __future__ import annotations
 import threading
 import time
 
+from migrator.text import say
+
 BURST_SECONDS = 1.0  # unused allowance carried over at most
 
 _shared: dict[tuple[str, int], Bandwidth] = {}
@@ -22,7 +24,7 @@ class Bandwidth:
 
     def __init__(self, bytes_per_second: int) -> None:
         if bytes_per_second <= 0:
-            raise ValueError("the bandwidth cap must be a positive number of bytes per second")
+            raise ValueError(say("the bandwidth cap must be a positive number of bytes per second"))
         self.rate = float(bytes_per_second)
         self.capacity = self.rate * BURST_SECONDS
         self.tokens = self.capacity

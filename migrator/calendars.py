@@ -17,12 +17,11 @@ from migrator.address_report import Conversion, Resolver
 from migrator.content_lines import ContentFile, Line, Param
 from migrator.exchange_addresses import parse_internal_address
 from migrator.internal_addresses import AddressMap
+from migrator.text import say
 
 CAL_ADDRESS_PROPERTIES = frozenset({"ORGANIZER", "ATTENDEE"})
 CAL_ADDRESS_PARAMS = frozenset({"SENT-BY", "DELEGATED-TO", "DELEGATED-FROM", "MEMBER"})
 ADDRESS_PARAMS = CAL_ADDRESS_PARAMS | {"EMAIL", "CN"}
-NOUNS = {"VEVENT": "event", "VTODO": "task", "VJOURNAL": "journal entry",
-         "VFREEBUSY": "free/busy time", "VALARM": "alarm", "VCALENDAR": "calendar"}
 
 
 def convert_calendar(
@@ -55,7 +54,10 @@ def convert_calendar(
                 if found is None or not line.has_param_value(param, written):
                     continue
                 address = resolver.address_for(
-                    found, f"{where} ({param.key})", line.number, charset=charset
+                    found,
+                    say("{where}, parameter {parameter}", where=where, parameter=param.key),
+                    line.number,
+                    charset=charset,
                 )
                 if address is not None:
                     scheme = found.scheme or (mailto if param.key in CAL_ADDRESS_PARAMS else "")
@@ -68,14 +70,64 @@ def convert_calendar(
 
 
 def _where(calendar: ContentFile, line: Line) -> str:
+    """Where `line` is, for a person: each kind of component is said in a sentence of its own,
+    since languages other than English inflect the noun and its article."""
     own, labelled = calendar.labelled(line)
+    number, name = line.number, line.name
     if own is None or own.name == "VCALENDAR":
-        return f"line {line.number}, {line.name} of the calendar"
-    noun = NOUNS.get(own.name, own.name)
+        return say("line {number}, {name} of the calendar", number=number, name=name)
     if labelled is None:
-        return f"line {line.number}, {line.name} of a {noun} without a summary"
+        return _without_summary(number, name, own.name)
     if labelled is own:
-        return f"line {line.number}, {line.name} of the {noun} “{own.label}”"
-    outer = NOUNS.get(labelled.name, labelled.name)
-    article = "an" if noun[:1] in "aeiou" else "a"
-    return f"line {line.number}, {line.name} of {article} {noun} of the {outer} “{labelled.label}”"
+        return say(
+            "line {number}, {name} of {component}",
+            number=number,
+            name=name,
+            component=_labelled(own.name, own.label),
+        )
+    whole = _labelled(labelled.name, labelled.label)
+    if own.name == "VALARM":
+        return say(
+            "line {number}, {name} of an alarm of {whole}", number=number, name=name, whole=whole
+        )
+    return say(
+        "line {number}, {name} of a {component} component of {whole}",
+        number=number,
+        name=name,
+        component=own.name,
+        whole=whole,
+    )
+
+
+def _without_summary(number: int, name: str, component: str) -> str:
+    values = {"number": number, "name": name}
+    if component == "VEVENT":
+        return say("line {number}, {name} of an event without a summary", **values)
+    if component == "VTODO":
+        return say("line {number}, {name} of a task without a summary", **values)
+    if component == "VJOURNAL":
+        return say("line {number}, {name} of a journal entry without a summary", **values)
+    if component == "VFREEBUSY":
+        return say("line {number}, {name} of a free/busy time without a summary", **values)
+    if component == "VALARM":
+        return say("line {number}, {name} of an alarm without a summary", **values)
+    return say(
+        "line {number}, {name} of a {component} component without a summary",
+        component=component,
+        **values,
+    )
+
+
+def _labelled(component: str, label: str) -> str:
+    """The component by its summary, as the end of a "… of …" sentence."""
+    if component == "VEVENT":
+        return say("the event “{label}”", label=label)
+    if component == "VTODO":
+        return say("the task “{label}”", label=label)
+    if component == "VJOURNAL":
+        return say("the journal entry “{label}”", label=label)
+    if component == "VFREEBUSY":
+        return say("the free/busy time “{label}”", label=label)
+    if component == "VALARM":
+        return say("the alarm “{label}”", label=label)
+    return say("the {component} component “{label}”", component=component, label=label)

@@ -16,6 +16,7 @@ from imapclient.exceptions import IMAPClientAbortError, IMAPClientError
 from migrator.endpoints import Credentials, ImapEndpoint
 from migrator.errors import CommandRefused, ConnectionLost, Throttled
 from migrator.session import open_session
+from migrator.text import say
 
 SELECT_RETRY_SECONDS = 0.2
 # Exchange: "Request is throttled. Suggested Backoff Time: 5000 milliseconds".
@@ -64,13 +65,13 @@ class Connection:
     def select(self, folder: str, *, readonly: bool) -> dict:
         """SELECT or, read-only, EXAMINE; the answer's items (PERMANENTFLAGS, UIDVALIDITY…)."""
         try:
-            with self.errors(f"opening {folder!r}"):
+            with self.errors(say("opening {folder}", folder=repr(folder))):
                 answer = self.client.select_folder(folder, readonly=readonly)
         except CommandRefused:
             # Once more: Dovecot refuses a folder it is auto-creating for another session
             # at that moment ("[ALREADYEXISTS]"); a real refusal comes back the same.
             time.sleep(SELECT_RETRY_SECONDS)
-            with self.errors(f"opening {folder!r}"):
+            with self.errors(say("opening {folder}", folder=repr(folder))):
                 answer = self.client.select_folder(folder, readonly=readonly)
         self.selected = folder
         return answer
@@ -88,25 +89,45 @@ class Connection:
 
     @contextlib.contextmanager
     def errors(self, doing: str) -> Iterator[None]:
-        """Raise ConnectionLost, Throttled or CommandRefused for what imaplib raises."""
+        """Raise ConnectionLost, Throttled or CommandRefused for what imaplib raises.
+
+        `doing` is said with say() ("listing folders", "opening {folder}"): it ends the
+        sentences "… broke while {doing}" and "… refused {doing}" (German: "beim {doing}",
+        "das {doing}", so a noun phrase such as "Auflisten der Ordner")."""
         try:
             yield
         except (IMAPClientAbortError, imaplib.IMAP4.abort, OSError, EOFError) as e:
-            raise ConnectionLost(
-                f"the connection to the {self.role} server {self.endpoint} broke while "
-                f"{doing}: {_reason(e)}"
-            ) from None
+            raise ConnectionLost(self._broke(doing, _reason(e))) from None
         except IMAPClientError as e:
-            raise refusal(e, f"the {self.role} server {self.endpoint}", doing) from None
+            raise refusal(e, self.role, str(self.endpoint), doing) from None
+
+    def _broke(self, doing: str, reason: str) -> str:
+        values = {"server": str(self.endpoint), "doing": doing, "reason": reason}
+        if self.role == "target":
+            return say(
+                "the connection to the target server {server} broke while {doing}: {reason}",
+                **values,
+            )
+        return say(
+            "the connection to the source server {server} broke while {doing}: {reason}", **values
+        )
 
 
-def refusal(error: Exception, server: str, doing: str) -> Throttled | CommandRefused:
-    """What a NO or BAD answer means: throttling (wait as told), or a refusal."""
-    text = _reason(error)
-    throttled = _THROTTLED.search(text)
+def refusal(error: Exception, role: str, server: str, doing: str) -> Throttled | CommandRefused:
+    """What a NO or BAD answer means: throttling (wait as told), or a refusal. A sentence for
+    each role, so that the German can say "Quellserver" and "Zielserver" in any case."""
+    values = {"server": server, "doing": doing, "reason": _reason(error)}
+    throttled = _THROTTLED.search(values["reason"])
     if throttled:
-        return Throttled(f"{server} throttles: {text}", int(throttled.group(1)) / 1000)
-    return CommandRefused(f"{server} refused {doing}: {text}")
+        backoff = int(throttled.group(1)) / 1000
+        if role == "target":
+            return Throttled(
+                say("the target server {server} throttles: {reason}", **values), backoff
+            )
+        return Throttled(say("the source server {server} throttles: {reason}", **values), backoff)
+    if role == "target":
+        return CommandRefused(say("the target server {server} refused {doing}: {reason}", **values))
+    return CommandRefused(say("the source server {server} refused {doing}: {reason}", **values))
 
 
 def _reason(error: Exception) -> str:

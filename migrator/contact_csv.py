@@ -26,6 +26,7 @@ from migrator.address_report import Conversion, Resolver, UnreadableFile
 from migrator.exchange_addresses import parse_internal_address
 from migrator.file_text import decode_text, read_text_bytes
 from migrator.internal_addresses import AddressMap
+from migrator.text import say
 
 _ADDRESS_COLUMN = re.compile(r"e-?mail\s*(\d*)\s*:?\s*-?\s*(?:address|adresse)", re.IGNORECASE)
 _TYPE_COLUMN = re.compile(r"e-?mail\s*(\d*)\s*:?\s*-?\s*(?:type|typ)", re.IGNORECASE)
@@ -54,13 +55,17 @@ def convert_contact_csv(
         rows = _rows(text, delimiter)
         _check_with_csv_module(text, delimiter, rows)
     except UnreadableFile as e:
-        raise UnreadableFile(f"this is no readable CSV file: {e}") from None
+        raise UnreadableFile(
+            say("this is no readable {kind} file: {problem}", kind="CSV", problem=str(e))
+        ) from None
     header: list[str] = []
     if rows and not any(parse_internal_address(cell.text) for cell in rows[0][1]):
         header = [cell.text.strip() for cell in rows[0][1]]
     types = _type_columns(header)
-    names = [next((i for i, h in enumerate(header) if h.lower() in wanted), None)
-             for wanted in _NAME_COLUMNS]
+    names = [
+        next((i for i, h in enumerate(header) if h.lower() in wanted), None)
+        for wanted in _NAME_COLUMNS
+    ]
     resolver = Resolver(addresses, allow_suffix=allow_suffix)
     replaced: dict[int, tuple[int, str, bool]] = {}  # start -> (end, new text, quoted)
     for line, cells in rows[1 if header else 0 :]:
@@ -113,7 +118,9 @@ def _rows(text: str, delimiter: str) -> list[tuple[int, list[Cell]]]:
                 while True:
                     close = text.find('"', position)
                     if close < 0:
-                        raise UnreadableFile(f"the quoted field on line {line} never ends")
+                        raise UnreadableFile(
+                            say("the quoted field on line {number} never ends", number=line)
+                        )
                     parts.append(text[position:close])
                     if text.startswith('"', close + 1):
                         parts.append('"')
@@ -133,7 +140,7 @@ def _rows(text: str, delimiter: str) -> list[tuple[int, list[Cell]]]:
             break
         if position < end and text[position] not in "\r\n":
             at = bisect.bisect_right(breaks, position - 1) + 1
-            raise UnreadableFile(f"line {at} has text after a closing quote")
+            raise UnreadableFile(say("line {number} has text after a closing quote", number=at))
         position += 2 if text.startswith("\r\n", position) else 1
         rows.append((line, cells))
     return rows
@@ -141,14 +148,15 @@ def _rows(text: str, delimiter: str) -> list[tuple[int, list[Cell]]]:
 
 def _check_with_csv_module(text: str, delimiter: str, rows: list[tuple[int, list[Cell]]]) -> None:
     try:
-        expected = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter,
-                                   strict=True))
+        expected = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True))
     except csv.Error as e:
-        raise UnreadableFile(str(e)) from None
+        raise UnreadableFile(
+            say("Python's CSV reader refuses it: {problem}", problem=str(e))
+        ) from None
     mine = [[cell.text for cell in cells] for _, cells in rows]
     mine = [[] if row == [""] else row for row in mine]
     if mine != expected:
-        raise UnreadableFile("its quoting is ambiguous (CSV readers would not agree on it)")
+        raise UnreadableFile(say("its quoting is ambiguous (CSV readers would not agree on it)"))
 
 
 def _type_columns(header: list[str]) -> dict[int, int]:
@@ -165,13 +173,26 @@ def _type_columns(header: list[str]) -> dict[int, int]:
 def _where(
     line: int, column: int, header: list[str], cells: list[Cell], names: list[int | None]
 ) -> str:
-    where = f"line {line}"
-    if column < len(header) and header[column]:
-        where += f", “{header[column]}”"
-    else:
-        where += f", column {column + 1}"
     person = " ".join(cells[i].text.strip() for i in names if i is not None and i < len(cells))
-    return f"{where} of “{person.strip()}”" if person.strip() else where
+    person = person.strip()
+    if column < len(header) and header[column]:
+        heading = header[column]
+        if person:
+            return say(
+                "line {number}, “{heading}” of “{person}”",
+                number=line,
+                heading=heading,
+                person=person,
+            )
+        return say("line {number}, “{heading}”", number=line, heading=heading)
+    if person:
+        return say(
+            "line {number}, column {column} of “{person}”",
+            number=line,
+            column=column + 1,
+            person=person,
+        )
+    return say("line {number}, column {column}", number=line, column=column + 1)
 
 
 def _splice(text: str, replaced: dict[int, tuple[int, str, bool]], delimiter: str) -> str:

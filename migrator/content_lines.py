@@ -27,6 +27,7 @@ from vobject.base import ParseError, getLogicalLines, textLineToContentLine
 
 from migrator.address_report import UnreadableFile
 from migrator.file_text import TextBytes, decode_line, read_text_bytes
+from migrator.text import say
 
 FOLD_WIDTH = 75  # octets per physical line (RFC 5545, RFC 2426)
 QP_WIDTH = 76  # characters per quoted-printable line, "=" included
@@ -125,7 +126,9 @@ class ContentFile:
             self.lines: list[Line] = self._lines(spans, library)
         except UnreadableFile as e:
             kind = {"VCARD": "vCard", "VCALENDAR": "iCalendar"}.get(top, top)
-            raise UnreadableFile(f"this is no readable {kind} file: {e}") from None
+            raise UnreadableFile(
+                say("this is no readable {kind} file: {problem}", kind=kind, problem=str(e))
+            ) from None
         self._rewritten: dict[int, bytes] = {}  # first physical line -> new bytes
         self._eol = next((eol for _, eol in self._physical if eol), b"\r\n")
         self._indent = next(
@@ -146,38 +149,76 @@ class ContentFile:
             number = first + 1
             parts = _tokenize(raw)
             if parts is None or parts[1] != parsed.name:
-                raise UnreadableFile(f"line {number} cannot be taken apart: {_show(raw)}")
+                raise UnreadableFile(
+                    say(
+                        "line {number} cannot be taken apart: {text}",
+                        number=number,
+                        text=_show(raw),
+                    )
+                )
             group, name, name_end, params, value_start = parts
             if name == "BEGIN":
                 parent = stack[-1] if stack else -1
                 if parent == -1 and parsed.value.upper() != self.top:
                     raise UnreadableFile(
-                        f"line {number} begins a {parsed.value} where a {self.top} belongs"
+                        say(
+                            "line {number} begins a {component} where a {top} belongs",
+                            number=number,
+                            component=parsed.value,
+                            top=self.top,
+                        )
                     )
                 self.components.append(Component(parsed.value.upper(), parent, number))
                 stack.append(len(self.components) - 1)
             elif not stack:
                 raise UnreadableFile(
-                    f"line {number} is outside any BEGIN:{self.top} … END:{self.top}: "
-                    f"{_show(raw)}"
+                    say(
+                        "line {number} is outside any BEGIN:{top} … END:{top}: {text}",
+                        number=number,
+                        top=self.top,
+                        text=_show(raw),
+                    )
                 )
             component = stack[-1]
-            lines.append(Line(number, first, last, raw, group, name, name_end, params,
-                              value_start, parsed, component))
+            lines.append(
+                Line(
+                    number,
+                    first,
+                    last,
+                    raw,
+                    group,
+                    name,
+                    name_end,
+                    params,
+                    value_start,
+                    parsed,
+                    component,
+                )
+            )
             if name == "END":
                 if parsed.value.upper() != self.components[component].name:
                     raise UnreadableFile(
-                        f"line {number} ends {parsed.value}, but "
-                        f"{self.components[component].name} is open"
+                        say(
+                            "line {number} ends {component}, but {open} is open",
+                            number=number,
+                            component=parsed.value,
+                            open=self.components[component].name,
+                        )
                     )
                 stack.pop()
             else:
                 self._note(component, name, parsed.value)
         if stack:
             open_one = self.components[stack[-1]]
-            raise UnreadableFile(f"BEGIN:{open_one.name} on line {open_one.line} is never ended")
+            raise UnreadableFile(
+                say(
+                    "BEGIN:{component} on line {number} is never ended",
+                    component=open_one.name,
+                    number=open_one.line,
+                )
+            )
         if not self.components:
-            raise UnreadableFile(f"there is no BEGIN:{self.top} in it")
+            raise UnreadableFile(say("there is no BEGIN:{top} in it", top=self.top))
         return lines
 
     def _note(self, index: int, name: str, value: str) -> None:
@@ -285,7 +326,7 @@ def _physical_lines(body: bytes) -> list[tuple[bytes, bytes]]:
         if last and not part:
             break
         content = part.rstrip(b"\r")
-        lines.append((content, part[len(content):] + (b"" if last else b"\n")))
+        lines.append((content, part[len(content) :] + (b"" if last else b"\n")))
     return lines
 
 
@@ -331,12 +372,22 @@ def _library_lines(text: str, spans: list[tuple[int, int, bytes]]) -> list[Libra
             lines.append(textLineToContentLine(logical, number))
         except ParseError:
             raise UnreadableFile(
-                f"line {number} is no content line (NAME;PARAMS:value): {_show(logical)}"
+                say(
+                    "line {number} is no content line (NAME;PARAMS:value): {text}",
+                    number=number,
+                    text=_show(logical),
+                )
             ) from None
         except (LookupError, UnicodeError, ValueError) as e:
-            raise UnreadableFile(f"the value on line {number} cannot be decoded: {e}") from None
+            raise UnreadableFile(
+                say(
+                    "the value on line {number} cannot be decoded: {problem}",
+                    number=number,
+                    problem=str(e),
+                )
+            ) from None
     if len(lines) != len(spans):
-        raise UnreadableFile("the lines of the file cannot be told apart consistently")
+        raise UnreadableFile(say("the lines of the file cannot be told apart consistently"))
     return lines
 
 

@@ -47,6 +47,7 @@ from migrator.progress import (
 from migrator.reconcile import Reconciliation, reconcile
 from migrator.reconcile import wanted as reconcile_wanted
 from migrator.report import CopyReport, FolderResult, FolderStatus, Verification
+from migrator.text import say
 
 T = TypeVar("T")
 STOP_POLL_SECONDS = 0.5
@@ -104,9 +105,9 @@ def _set_up(
     pair: _Pair, options: CopyOptions
 ) -> tuple[list[FolderPlan], _TargetFolders, tuple[FolderFound, ...]]:
     """Plan the folders, count their messages, and create the missing ones on the target."""
-    with pair.source.errors("listing folders"):
+    with pair.source.errors(say("listing folders")):
         source_listing = list_folders(pair.source.client)
-    with pair.target.errors("listing folders"):
+    with pair.target.errors(say("listing folders")):
         target_listing = list_folders(pair.target.client)
     plans = plan_folders(source_listing, target_listing, options.folder_rules)
     found = tuple(_found(p, pair.source) for p in plans)
@@ -137,7 +138,7 @@ class _TargetFolders:
 def _found(plan: FolderPlan, source: Connection) -> FolderFound:
     messages = None
     if not plan.excluded and plan.selectable:
-        counting = f"counting the messages of {plan.source!r}"
+        counting = say("counting the messages of {folder}", folder=repr(plan.source))
         with contextlib.suppress(CommandRefused), source.errors(counting):
             messages = source.client.folder_status(plan.source, [b"MESSAGES"]).get(b"MESSAGES")
     return FolderFound(plan.source, plan.target, messages, plan.excluded_because)
@@ -157,15 +158,16 @@ def _create_folders(
         if name in existing:
             continue
         try:
-            with target.errors(f"creating {name!r}"):
+            with target.errors(say("creating {folder}", folder=repr(name))):
                 _create(target, name, uses.get(name))
         except CommandRefused as refused:
-            with target.errors("listing folders"):
+            with target.errors(say("listing folders")):
                 if not client.folder_exists(name):
                     failed[name] = str(refused)
     for name in wanted:
         if name not in failed:
-            with contextlib.suppress(CommandRefused), target.errors(f"subscribing {name!r}"):
+            subscribing = say("subscribing {folder}", folder=repr(name))
+            with contextlib.suppress(CommandRefused), target.errors(subscribing):
                 client.subscribe_folder(name)
     return failed
 
@@ -183,10 +185,27 @@ def _create(target: Connection, name: str, special_use: str | None) -> None:
 
 
 def _warnings(endpoint: ImapEndpoint, role: str) -> list[str]:
+    server = str(endpoint)
+    if endpoint.security == Security.PLAIN and role == "source":
+        return [
+            say("The connection to the source server {server} is not encrypted.", server=server)
+        ]
     if endpoint.security == Security.PLAIN:
-        return [f"the connection to the {role} server {endpoint} is not encrypted"]
+        return [
+            say("The connection to the target server {server} is not encrypted.", server=server)
+        ]
+    if not endpoint.verify_tls and role == "source":
+        return [
+            say(
+                "TLS certificate verification is off for the source server {server}.", server=server
+            )
+        ]
     if not endpoint.verify_tls:
-        return [f"TLS certificate verification is off for the {role} server {endpoint}"]
+        return [
+            say(
+                "TLS certificate verification is off for the target server {server}.", server=server
+            )
+        ]
     return []
 
 
@@ -289,7 +308,7 @@ class _Run:
             return FolderResult(plan.source, plan.target, FolderStatus.FAILED, failed)
         if not plan.selectable:
             status = FolderStatus.PLANNED if self.options.dry_run else FolderStatus.COPIED
-            reason = "; ".join(("holds no messages on the source", *plan.notes))
+            reason = " ".join((say("Holds no messages on the source."), *plan.notes))
             return FolderResult(
                 plan.source, plan.target, status, reason, verification=Verification()
             )
@@ -342,7 +361,10 @@ class _Run:
                 return
             except Exception as bug:  # reported, not lost with its thread
                 log.exception("copying %r failed", plan.source)
-                self.fatal.append(MigratorError(f"copying {plan.source!r} failed: {bug!r}"))
+                failed = say(
+                    "Copying {folder} failed: {error}", folder=repr(plan.source), error=repr(bug)
+                )
+                self.fatal.append(MigratorError(failed))
                 self.stop.set()
                 return
             self.results[plan.source] = result
@@ -381,7 +403,12 @@ class _Run:
                 failures = 0 if state.mark() != before else failures
                 failures += 1
                 if failures > len(self.options.retry_delays):
-                    return state.result(FolderStatus.FAILED, f"gave up: {error}")
+                    gave_up = say(
+                        "Gave up after {attempts} attempts: {error}",
+                        attempts=failures,
+                        error=str(error),
+                    )
+                    return state.result(FolderStatus.FAILED, gave_up)
                 if not self._wait_and_reopen(plan, pair, error, failures):
                     return state.result(FolderStatus.STOPPED)
             except (LoginRefused, TlsFailed):
@@ -409,4 +436,8 @@ class _Run:
             except (ServerUnreachable, TransientError) as unreachable:
                 error = ConnectionLost(str(unreachable))
                 delay = delays[min(retry, len(delays) - 1)]
-        raise ConnectionLost(f"gave up after {len(delays)} attempts: {error}")
+        raise ConnectionLost(
+            say(
+                "Gave up after {attempts} attempts: {error}", attempts=len(delays), error=str(error)
+            )
+        )

@@ -25,6 +25,7 @@ from migrator.directory_session import (
     open_directory,
 )
 from migrator.errors import BadArguments, ConnectionLost, MigratorError
+from migrator.text import say
 
 PAGED_RESULTS = "1.2.840.113556.1.4.319"
 USERS = "(&(objectCategory=person)(objectClass=user))"
@@ -43,6 +44,8 @@ USER_ATTRIBUTES = [
 ]
 GROUP_ATTRIBUTES = [*ADDRESS_ATTRIBUTES, "sAMAccountName", "member", "isCriticalSystemObject"]
 CONTACT_ATTRIBUTES = [*ADDRESS_ATTRIBUTES, "displayName"]
+# The phases of an import (EntriesRead.phase) as said in a sentence.
+PHASES = {"users": say("the users"), "groups": say("the groups"), "contacts": say("the contacts")}
 
 
 @dataclass(frozen=True)
@@ -175,7 +178,13 @@ def normalise_filter(user_filter: str) -> str:
     try:
         parse_filter(text, None, True, True, None, False)
     except ldap_errors.LDAPException as e:
-        raise BadArguments(f"the LDAP filter {user_filter!r} is not valid: {e}") from None
+        raise BadArguments(
+            say(
+                "the LDAP filter {filter} is not valid: {reason}",
+                filter=repr(user_filter),
+                reason=e,
+            )
+        ) from None
     return text
 
 
@@ -215,8 +224,18 @@ class DirectoryProbe:
     base_dn: str
 
     def summary(self) -> str:
-        where = f" on {self.server_name}" if self.server_name else ""
-        return f"Bound as {self.bound_as}{where}; the base DN {self.base_dn} exists."
+        if self.server_name:
+            return say(
+                "Bound as {user} on {server}; the base DN {base_dn} exists.",
+                user=self.bound_as,
+                server=self.server_name,
+                base_dn=self.base_dn,
+            )
+        return say(
+            "Bound as {user}; the base DN {base_dn} exists.",
+            user=self.bound_as,
+            base_dn=self.base_dn,
+        )
 
 
 def probe_directory(
@@ -230,7 +249,13 @@ def probe_directory(
         root = connection.response[0].get("raw_attributes", {}) if connection.response else {}
         return DirectoryProbe(connection.user, entries.text(root, "dnsHostName"), base_dn)
     except ldap_errors.LDAPException as e:
-        raise ConnectionLost(f"the directory server {endpoint} stopped answering: {e}") from None
+        raise ConnectionLost(
+            say(
+                "the directory server {endpoint} stopped answering: {reason}",
+                endpoint=endpoint,
+                reason=e,
+            )
+        ) from None
     finally:
         close_quietly(connection)
 
@@ -264,7 +289,11 @@ class _PagedReader:
                 )
             except ldap_errors.LDAPException as e:
                 raise ConnectionLost(
-                    f"the directory stopped answering while reading {phase}: {e}"
+                    say(
+                        "the directory stopped answering while reading {what}: {reason}",
+                        what=PHASES[phase],
+                        reason=e,
+                    )
                 ) from None
             result = self.connection.result or {}
             if not ok and result.get("description") != "success":
@@ -283,28 +312,39 @@ class _PagedReader:
 
 def _search_failure(phase: str, result: dict) -> MigratorError:
     description = result.get("description") or "error"
+    what = PHASES[phase]
     if description == "noSuchObject":
-        return BadArguments(f"the base DN does not exist (while reading {phase})")
+        return BadArguments(say("the base DN does not exist (while reading {what})", what=what))
     if description in ("insufficientAccessRights", "operationsError"):
-        return BadArguments(f"the bind account may not read {phase}: {description}")
+        return BadArguments(
+            say("the bind account may not read {what}: {reason}", what=what, reason=description)
+        )
     detail = f"{description} {result.get('message') or ''}".strip()
-    return BadArguments(f"reading {phase} failed: {detail}")
+    return BadArguments(say("reading {what} failed: {reason}", what=what, reason=detail))
 
 
 def _require_base(connection: Connection, base_dn: str) -> None:
     try:
         connection.search(base_dn, "(objectClass=*)", BASE, attributes=["objectClass"])
     except ldap_errors.LDAPInvalidDnError:
-        raise BadArguments(f"{base_dn!r} is not a valid DN") from None
+        raise BadArguments(say("{base_dn} is not a valid DN", base_dn=repr(base_dn))) from None
     except ldap_errors.LDAPException as e:
-        raise ConnectionLost(f"the directory stopped answering: {e}") from None
+        raise ConnectionLost(say("the directory stopped answering: {reason}", reason=e)) from None
     description = (connection.result or {}).get("description")
     if description == "noSuchObject":
-        raise BadArguments(f"the base DN {base_dn} does not exist in this directory")
+        raise BadArguments(
+            say("the base DN {base_dn} does not exist in this directory", base_dn=base_dn)
+        )
     if description == "invalidDNSyntax":
-        raise BadArguments(f"{base_dn!r} is not a valid DN")
+        raise BadArguments(say("{base_dn} is not a valid DN", base_dn=repr(base_dn)))
     if description != "success":
-        raise BadArguments(f"the base DN {base_dn} cannot be read: {description}")
+        raise BadArguments(
+            say(
+                "the base DN {base_dn} cannot be read: {reason}",
+                base_dn=base_dn,
+                reason=description,
+            )
+        )
 
 
 def _read_users(reader: _PagedReader, user_filter: str, keep_system: bool):
@@ -347,7 +387,7 @@ def _read_contacts(reader: _PagedReader):
                 LeftOut(
                     "contact",
                     name,
-                    "contact without an e-mail address",
+                    say("contact without an e-mail address"),
                     dn,
                     entries.guid(attributes),
                 )

@@ -8,6 +8,8 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from migrator.text import say
+
 RawAttributes = Mapping[str, Sequence[bytes]]
 
 ACCOUNTDISABLE = 0x2
@@ -17,21 +19,21 @@ ACCOUNTDISABLE = 0x2
 SYSTEM_ACCOUNTS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (re.compile(pattern, re.IGNORECASE), reason)
     for pattern, reason in (
-        (r"krbtgt(_\d+)?", "Kerberos service account"),
-        (r"guest", "built-in guest account"),
-        (r"defaultaccount", "built-in default account"),
-        (r"wdagutilityaccount", "Windows Defender Application Guard account"),
-        (r"healthmailbox.*", "Exchange health mailbox"),
-        (r"systemmailbox\{.*", "Exchange system mailbox"),
-        (r"discoverysearchmailbox.*", "Exchange discovery search mailbox"),
-        (r"federatedemail\..*", "Exchange federation mailbox"),
-        (r"migration\..*", "Exchange migration mailbox"),
-        (r"sm_[0-9a-f]+", "Exchange system mailbox account"),
-        (r"exchange online-applicationaccount", "Exchange hybrid application account"),
-        (r"(msol|aad)_[0-9a-f]+", "Azure AD Connect synchronisation account"),
-        (r"(iusr|iwam)_.*", "IIS service account"),
-        (r"support_388945a0", "built-in support account"),
-        (r".*\$", "computer or managed service account"),
+        (r"krbtgt(_\d+)?", say("Kerberos service account")),
+        (r"guest", say("built-in guest account")),
+        (r"defaultaccount", say("built-in default account")),
+        (r"wdagutilityaccount", say("Windows Defender Application Guard account")),
+        (r"healthmailbox.*", say("Exchange health mailbox")),
+        (r"systemmailbox\{.*", say("Exchange system mailbox")),
+        (r"discoverysearchmailbox.*", say("Exchange discovery search mailbox")),
+        (r"federatedemail\..*", say("Exchange federation mailbox")),
+        (r"migration\..*", say("Exchange migration mailbox")),
+        (r"sm_[0-9a-f]+", say("Exchange system mailbox account")),
+        (r"exchange online-applicationaccount", say("Exchange hybrid application account")),
+        (r"(msol|aad)_[0-9a-f]+", say("Azure AD Connect synchronisation account")),
+        (r"(iusr|iwam)_.*", say("IIS service account")),
+        (r"support_388945a0", say("built-in support account")),
+        (r".*\$", say("computer or managed service account")),
     )
 )
 
@@ -117,13 +119,13 @@ def system_group_reason(attributes: RawAttributes, dn: str) -> str | None:
     """Why this group is left out (Windows' and Exchange's own groups), or None."""
     lowered = dn.lower()
     if any(container in lowered for container in EXCHANGE_GROUP_CONTAINERS):
-        return "Exchange's own group"
+        return say("Exchange's own group")
     if (
         "cn=builtin," in lowered
         or text(attributes, "isCriticalSystemObject").upper() == "TRUE"
         or text(attributes, "sAMAccountName").lower() in SYSTEM_GROUP_NAMES
     ):
-        return "built-in Windows group"
+        return say("built-in Windows group")
     return None
 
 

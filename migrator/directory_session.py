@@ -23,6 +23,7 @@ from ldap3.core import exceptions as ldap_errors
 from ldap3.utils.dn import parse_dn
 
 from migrator.errors import BadArguments, LoginRefused, ServerUnreachable, TlsFailed
+from migrator.text import say
 
 
 class LdapSecurity(StrEnum):
@@ -35,15 +36,15 @@ DEFAULT_PORTS = {LdapSecurity.LDAPS: 636, LdapSecurity.STARTTLS: 389, LdapSecuri
 
 # What AD's "data NNN" in a refused bind means (the sub-code of invalidCredentials).
 BIND_REFUSALS = {
-    "52e": "wrong name or password",
-    "525": "no such account",
-    "530": "the account may not log in at this time",
-    "531": "the account may not log in from this workstation",
-    "532": "the account's password has expired",
-    "533": "the account is disabled",
-    "701": "the account has expired",
-    "773": "the account must change its password first",
-    "775": "the account is locked out",
+    "52e": say("wrong name or password"),
+    "525": say("no such account"),
+    "530": say("the account may not log in at this time"),
+    "531": say("the account may not log in from this workstation"),
+    "532": say("the account's password has expired"),
+    "533": say("the account is disabled"),
+    "701": say("the account has expired"),
+    "773": say("the account must change its password first"),
+    "775": say("the account is locked out"),
 }
 
 
@@ -87,20 +88,26 @@ def parse_ldap_url(
     parts = urlsplit(url.strip())
     if parts.scheme == "ldaps":
         if plain:
-            raise BadArguments("an ldaps:// address is always encrypted; use ldap:// for plain")
+            raise BadArguments(
+                say("an ldaps:// address is always encrypted; use ldap:// for plain")
+            )
         security = LdapSecurity.LDAPS
     elif parts.scheme == "ldap":
         security = LdapSecurity.PLAIN if plain else LdapSecurity.STARTTLS
     else:
-        raise BadArguments(f"{url!r} is no LDAP address: use ldaps://host:636 or ldap://host:389")
+        raise BadArguments(
+            say("{url} is no LDAP address: use ldaps://host:636 or ldap://host:389", url=repr(url))
+        )
     if not parts.hostname:
-        raise BadArguments(f"{url!r} names no host")
+        raise BadArguments(say("{url} names no host", url=repr(url)))
     if parts.path not in ("", "/"):
-        raise BadArguments(f"{url!r}: give the base DN separately, not in the address")
+        raise BadArguments(
+            say("{url}: give the base DN separately, not in the address", url=repr(url))
+        )
     try:
         port = parts.port or DEFAULT_PORTS[security]
     except ValueError:
-        raise BadArguments(f"{url!r} has no valid port") from None
+        raise BadArguments(say("{url} has no valid port", url=repr(url))) from None
     return DirectoryEndpoint(
         parts.hostname, port, security, ca_file or None, not insecure, tls_name or None, timeout
     )
@@ -127,7 +134,7 @@ def bind_name(user: str, base_dn: str = "") -> str:
     name completed to its implicit UPN with the base DN's DNS domain."""
     user = user.strip()
     if not user:
-        raise BadArguments("no bind user given")
+        raise BadArguments(say("no bind user given"))
     if "@" in user or "\\" in user or "=" in user:
         return user
     domain = dns_domain(base_dn)
@@ -139,7 +146,7 @@ def open_directory(
 ) -> Connection:
     """A bound, read-only connection; raises a MigratorError saying what to change."""
     if not bind.password:
-        raise BadArguments("no bind password given (an empty one would be an anonymous bind)")
+        raise BadArguments(say("no bind password given (an empty one would be an anonymous bind)"))
     name = bind_name(bind.user, base_dn)
     server = Server(
         endpoint.host,
@@ -166,7 +173,12 @@ def open_directory(
     try:
         connection.open()
         if endpoint.security == LdapSecurity.STARTTLS and not connection.start_tls():
-            raise TlsFailed(f"{endpoint} refused StartTLS; use ldaps:// or check the server")
+            raise TlsFailed(
+                say(
+                    "{endpoint} refused StartTLS; use ldaps:// or check the server",
+                    endpoint=endpoint,
+                )
+            )
         bound = connection.bind()
     except TlsFailed:
         close_quietly(connection)
@@ -179,12 +191,20 @@ def open_directory(
         if _looks_like_tls(e):
             raise _tls_failure(endpoint, e) from None
         raise ServerUnreachable(
-            f"cannot reach the directory server {endpoint}: {_socket_reason(e)}"
+            say(
+                "cannot reach the directory server {endpoint}: {reason}",
+                endpoint=endpoint,
+                reason=_socket_reason(e),
+            )
         ) from None
     except (ldap_errors.LDAPException, OSError) as e:
         close_quietly(connection)
         raise ServerUnreachable(
-            f"the directory server {endpoint} dropped the connection: {_socket_reason(e)}"
+            say(
+                "the directory server {endpoint} dropped the connection: {reason}",
+                endpoint=endpoint,
+                reason=_socket_reason(e),
+            )
         ) from None
     if not bound:
         result = connection.result or {}
@@ -210,7 +230,9 @@ def _tls(endpoint: DirectoryEndpoint) -> Tls:
             sni=endpoint.tls_name,
         )
     except ldap_errors.LDAPSSLConfigurationError:
-        raise BadArguments(f"the CA file {endpoint.ca_file} does not exist") from None
+        raise BadArguments(
+            say("the CA file {path} does not exist", path=endpoint.ca_file)
+        ) from None
 
 
 def _looks_like_tls(error: Exception) -> bool:
@@ -223,38 +245,58 @@ def _tls_failure(endpoint: DirectoryEndpoint, error: Exception) -> TlsFailed:
     if "doesn't match any name" in text or "hostname" in text.lower():
         names = endpoint.tls_name or endpoint.host
         return TlsFailed(
-            f"the certificate of {endpoint} is not issued for {names}; connect by the name on "
-            "the certificate, or give that name as the TLS name"
+            say(
+                "the certificate of {endpoint} is not issued for {names}; connect by the name "
+                "on the certificate, or give that name as the TLS name",
+                endpoint=endpoint,
+                names=names,
+            )
         )
     if "certificate verify failed" in text.lower() or "certificate" in text.lower():
         return TlsFailed(
-            f"the certificate of {endpoint} cannot be verified; give the CA file, or switch "
-            "verification off if it is self-signed and you trust the network"
+            say(
+                "the certificate of {endpoint} cannot be verified; give the CA file, or switch "
+                "verification off if it is self-signed and you trust the network",
+                endpoint=endpoint,
+            )
         )
-    return TlsFailed(f"TLS with {endpoint} failed: {_socket_reason(error)}")
+    return TlsFailed(
+        say("TLS with {endpoint} failed: {reason}", endpoint=endpoint, reason=_socket_reason(error))
+    )
 
 
 def _bind_refusal(endpoint: DirectoryEndpoint, name: str, result: dict) -> Exception:
-    description = result.get("description") or "refused"
+    description = result.get("description") or ""
     message = str(result.get("message") or "")
-    if description == "invalidCredentials":
-        code = message.split("data ", 1)[1][:3].lower() if "data " in message else "52e"
-        reason = BIND_REFUSALS.get(code, "wrong name or password")
-        return LoginRefused(f"the directory {endpoint} refused the bind as {name}: {reason}")
     if description in ("strongerAuthRequired", "confidentialityRequired"):
         return LoginRefused(
-            f"the directory {endpoint} demands an encrypted connection for binding: use "
-            "ldaps:// or StartTLS"
+            say(
+                "the directory {endpoint} demands an encrypted connection for binding: use "
+                "ldaps:// or StartTLS",
+                endpoint=endpoint,
+            )
         )
-    return LoginRefused(f"the directory {endpoint} refused the bind as {name}: {description}")
+    if description == "invalidCredentials":
+        code = message.split("data ", 1)[1][:3].lower() if "data " in message else "52e"
+        reason = BIND_REFUSALS.get(code, BIND_REFUSALS["52e"])
+    else:  # LDAP's own name for the result ("unwillingToPerform"), kept as it is
+        reason = description or say("no reason given")
+    return LoginRefused(
+        say(
+            "the directory {endpoint} refused the bind as {name}: {reason}",
+            endpoint=endpoint,
+            name=name,
+            reason=reason,
+        )
+    )
 
 
 def _socket_reason(error: Exception) -> str:
     text = str(error)
     if isinstance(error, socket.timeout) or "timed out" in text:
-        return "no answer (timed out)"
+        return say("no answer (timed out)")
     if "invalid server address" in text:
-        return "the name does not resolve"
+        return say("the name does not resolve")
     # ldap3 wraps the cause: "socket connection error while opening: [Errno 111] Connection refused"
     match = re.search(r"\[Errno -?\d+\]\s*([^'\])]+)", text)
     if match:

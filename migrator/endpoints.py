@@ -7,6 +7,7 @@ from enum import StrEnum
 from urllib.parse import urlsplit
 
 from migrator.errors import BadArguments
+from migrator.text import say
 
 
 class Security(StrEnum):
@@ -56,11 +57,15 @@ def parse_imap_url(url: str, *, ca_file: str | None = None, insecure: bool = Fal
     elif parts.scheme == "imap":
         security = Security.STARTTLS if parts.query == "starttls" else Security.PLAIN
     else:
-        raise BadArguments(f"{url!r} is no IMAP address: use imaps://host:port or imap://host:port")
+        raise BadArguments(
+            say(
+                "{url} is no IMAP address: use imaps://host:port or imap://host:port", url=repr(url)
+            )
+        )
     if not parts.hostname:
-        raise BadArguments(f"{url!r} names no host")
+        raise BadArguments(say("{url} names no host", url=repr(url)))
     try:
         port = parts.port or DEFAULT_PORTS[security]
     except ValueError:
-        raise BadArguments(f"{url!r} has no valid port") from None
+        raise BadArguments(say("{url} has no valid port", url=repr(url))) from None
     return ImapEndpoint(parts.hostname, port, security, ca_file, not insecure)

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from migrator.errors import BadArguments
+from migrator.text import say
 
 IMCEAEX_PREFIX = "IMCEAEX-"
 
@@ -90,7 +91,13 @@ def decode_imceaex(address: str) -> str:
     value XX (the bytes are read as UTF-8). Raises ValueError when `address` is no IMCEAEX
     address or holds a `+` that is not followed by two hex digits."""
     if address[: len(IMCEAEX_PREFIX)].upper() != IMCEAEX_PREFIX:
-        raise ValueError(f"{address!r} does not start with {IMCEAEX_PREFIX}")
+        raise ValueError(
+            say(
+                "{address} does not start with {prefix}",
+                address=repr(address),
+                prefix=IMCEAEX_PREFIX,
+            )
+        )
     local = address[len(IMCEAEX_PREFIX) :]
     at = local.rfind("@")  # the local part holds no "@": it would be "+40"
     if at >= 0:
@@ -102,7 +109,9 @@ def decode_imceaex(address: str) -> str:
         if char == "+":
             pair = local[position + 1 : position + 3]
             if len(pair) != 2 or not set(pair) <= _HEX:
-                raise ValueError(f"{address!r} holds a “+” without two hex digits")
+                raise ValueError(
+                    say("{address} holds a “+” without two hex digits", address=repr(address))
+                )
             decoded.append(int(pair, 16))
             position += 3
             continue
@@ -123,9 +132,11 @@ def imceaex_address(dn: str, domain: str) -> str:
     (space, parentheses, `+`, `_`, `@`, non-ASCII) becomes `+XX` per UTF-8 byte."""
     domain = domain.strip()
     if not domain or "@" in domain or any(c.isspace() for c in domain):
-        raise BadArguments(f"“{domain}” is no mail domain for an IMCEAEX address")
+        raise BadArguments(
+            say("“{domain}” is no mail domain for an IMCEAEX address", domain=domain)
+        )
     if not dn:
-        raise BadArguments("an empty DN has no IMCEAEX address")
+        raise BadArguments(say("an empty DN has no IMCEAEX address"))
     encoded = []
     for char in dn:
         if char == "/":

@@ -41,6 +41,7 @@ from migrator.accounts_csv import RowProblem
 from migrator.endpoints import Credentials, ImapEndpoint, Security
 from migrator.errors import BadArguments, MigratorError
 from migrator.session import open_session
+from migrator.text import say
 
 
 class Protocol(StrEnum):
@@ -55,12 +56,18 @@ class TlsMode(StrEnum):
 
 
 DEFAULT_PORTS = {
-    (Protocol.POP3, TlsMode.TLS): 995, (Protocol.POP3, TlsMode.STARTTLS): 110,
-    (Protocol.POP3, TlsMode.PLAIN): 110, (Protocol.IMAP, TlsMode.TLS): 993,
-    (Protocol.IMAP, TlsMode.STARTTLS): 143, (Protocol.IMAP, TlsMode.PLAIN): 143,
+    (Protocol.POP3, TlsMode.TLS): 995,
+    (Protocol.POP3, TlsMode.STARTTLS): 110,
+    (Protocol.POP3, TlsMode.PLAIN): 110,
+    (Protocol.IMAP, TlsMode.TLS): 993,
+    (Protocol.IMAP, TlsMode.STARTTLS): 143,
+    (Protocol.IMAP, TlsMode.PLAIN): 143,
 }
-_IMAP_SECURITY = {TlsMode.TLS: Security.IMAPS, TlsMode.STARTTLS: Security.STARTTLS,
-                  TlsMode.PLAIN: Security.PLAIN}
+_IMAP_SECURITY = {
+    TlsMode.TLS: Security.IMAPS,
+    TlsMode.STARTTLS: Security.STARTTLS,
+    TlsMode.PLAIN: Security.PLAIN,
+}
 
 
 @dataclass(frozen=True)
@@ -76,7 +83,8 @@ class FetchAccount:
     target_user: str = ""
 
     def __str__(self) -> str:
-        return f"{self.login} at {self.protocol.value} {self.host}:{self.port}"
+        # No words: it goes into sentences of either language.
+        return f"{self.login} ({self.protocol.value}, {self.host}:{self.port})"
 
 
 @dataclass(frozen=True)
@@ -116,7 +124,7 @@ def _tls_context(ca_file: str | None, verify_tls: bool) -> ssl.SSLContext:
 
 
 def _check_pop3(account: FetchAccount, context: ssl.SSLContext, timeout: float) -> LoginCheck:
-    server = f"the POP3 server {account.host}:{account.port}"
+    server = f"{account.host}:{account.port}"
     client: poplib.POP3 | None = None
     try:
         if account.tls == TlsMode.TLS:
@@ -127,23 +135,59 @@ def _check_pop3(account: FetchAccount, context: ssl.SSLContext, timeout: float) 
             try:
                 client.stls(context)
             except poplib.error_proto as e:
-                return LoginCheck(False, f"{server} does not offer STARTTLS ({_reason(e)}); "
-                                         "choose TLS, or plain if the provider has no TLS")
+                return LoginCheck(
+                    False,
+                    say(
+                        "the POP3 server {server} does not offer STARTTLS ({reason}); choose "
+                        "TLS, or plain if the provider has no TLS",
+                        server=server,
+                        reason=_reason(e),
+                    ),
+                )
         try:
             client.user(account.login)
             client.pass_(account.password)
         except poplib.error_proto as e:
-            return LoginCheck(False, f"login as {account.login} refused by {server}: "
-                                     f"{_reason(e)}")
+            return LoginCheck(
+                False,
+                say(
+                    "login as {user} refused by the POP3 server {server}: {reason}",
+                    user=account.login,
+                    server=server,
+                    reason=_reason(e),
+                ),
+            )
         count, size = client.stat()
-        return LoginCheck(True, f"the login works: {count} messages ({size} bytes) waiting")
+        return LoginCheck(
+            True,
+            say("the login works: {count} messages ({size} bytes) waiting", count=count, size=size),
+        )
     except ssl.SSLError as e:
-        return LoginCheck(False, f"TLS with {server} failed ({e.reason or e}); give the CA "
-                                 "file, or switch verification off for a self-signed certificate")
+        return LoginCheck(
+            False,
+            say(
+                "TLS with the POP3 server {server} failed ({reason}); give the CA file, or "
+                "switch verification off for a self-signed certificate",
+                server=server,
+                reason=e.reason or e,
+            ),
+        )
     except poplib.error_proto as e:
-        return LoginCheck(False, f"{server} answered unexpectedly: {_reason(e)}")
+        return LoginCheck(
+            False,
+            say(
+                "the POP3 server {server} answered unexpectedly: {reason}",
+                server=server,
+                reason=_reason(e),
+            ),
+        )
     except (OSError, EOFError) as e:
-        return LoginCheck(False, f"cannot reach {server}: {_reason(e)}")
+        return LoginCheck(
+            False,
+            say(
+                "cannot reach the POP3 server {server}: {reason}", server=server, reason=_reason(e)
+            ),
+        )
     finally:
         if client is not None:
             with contextlib.suppress(Exception):
@@ -155,17 +199,20 @@ def _check_pop3(account: FetchAccount, context: ssl.SSLContext, timeout: float) 
 def _check_imap(
     account: FetchAccount, ca_file: str | None, verify_tls: bool, timeout: float
 ) -> LoginCheck:
-    endpoint = ImapEndpoint(account.host, account.port, _IMAP_SECURITY[account.tls], ca_file,
-                            verify_tls, timeout)
+    endpoint = ImapEndpoint(
+        account.host, account.port, _IMAP_SECURITY[account.tls], ca_file, verify_tls, timeout
+    )
     try:
         client = open_session(endpoint, Credentials(account.login, account.password))
     except MigratorError as e:
         return LoginCheck(False, str(e))
     try:
         exists = client.select_folder("INBOX", readonly=True).get(b"EXISTS", 0)
-        return LoginCheck(True, f"the login works: {exists} messages in INBOX")
+        return LoginCheck(True, say("the login works: {count} messages in INBOX", count=exists))
     except Exception as e:  # the login worked; what INBOX says is a bonus
-        return LoginCheck(True, f"the login works (INBOX could not be examined: {_reason(e)})")
+        return LoginCheck(
+            True, say("the login works (INBOX could not be examined: {reason})", reason=_reason(e))
+        )
     finally:
         with contextlib.suppress(Exception):
             client.logout()
@@ -187,11 +234,30 @@ HEADERS = {
     "host": {"host", "hostname", "host name", "server", "mail server", "mailserver"},
     "port": {"port"},
     "tls": {"tls", "ssl", "ssl/tls", "security", "encryption", "verschlüsselung", "sicherheit"},
-    "login": {"login", "user", "username", "user name", "account", "benutzer", "benutzername",
-              "anmeldename", "konto"},
+    "login": {
+        "login",
+        "user",
+        "username",
+        "user name",
+        "account",
+        "benutzer",
+        "benutzername",
+        "anmeldename",
+        "konto",
+    },
     "password": {"password", "passwort", "kennwort", "pw", "pwd"},
-    "target_user": {"target_user", "target user", "target", "local user", "deliver to",
-                    "ziel", "zielbenutzer", "lokaler benutzer", "postfach", "mailbox"},
+    "target_user": {
+        "target_user",
+        "target user",
+        "target",
+        "local user",
+        "deliver to",
+        "ziel",
+        "zielbenutzer",
+        "lokaler benutzer",
+        "postfach",
+        "mailbox",
+    },
 }
 _HEADER_COLUMN = {name: column for column, names in HEADERS.items() for name in names}
 _TLS_WORDS = {
@@ -235,11 +301,14 @@ def read_fetch_accounts_csv(
     except UnicodeDecodeError as e:
         line = data[: e.start].count(b"\n") + 1
         raise BadArguments(
-            f"the file is not UTF-8 text (first bad byte in line {line}); save it as "
-            "“CSV UTF-8” and upload it again"
+            say(
+                "the file is not UTF-8 text (first bad byte in line {line}); save it as "
+                "“CSV UTF-8” and upload it again",
+                line=line,
+            )
         ) from None
     if not text.strip():
-        raise BadArguments("the file is empty")
+        raise BadArguments(say("the file is empty"))
     separator = _separator(text)
     records = list(csv.reader(io.StringIO(text, newline=""), delimiter=separator))
     columns: tuple[str, ...] | None = None
@@ -275,16 +344,32 @@ def _header(fields: list[str]) -> tuple[str, ...] | None:
 
 
 def _row(
-    number: int, fields: list[str], columns: tuple[str, ...] | None,
+    number: int,
+    fields: list[str],
+    columns: tuple[str, ...] | None,
     known_users: Mapping[str, str] | None,
 ) -> FetchAccountRow | RowProblem:
     if columns is None:
         if len(fields) not in (6, 7):
-            return RowProblem(number, f"{len(fields)} columns instead of 7 ({', '.join(COLUMNS)})"
-                                      "; or start the file with a header line naming them")
+            return RowProblem(
+                number,
+                say(
+                    "{count} columns instead of 7 ({columns}); or start the "
+                    "file with a header line naming them",
+                    count=len(fields),
+                    columns=", ".join(COLUMNS),
+                ),
+            )
         columns = COLUMNS if len(fields) == 7 else COLUMNS[1:]
-    elif len(fields) > len(columns) and any(value.strip() for value in fields[len(columns):]):
-        return RowProblem(number, f"{len(fields)} columns, but the header names {len(columns)}")
+    elif len(fields) > len(columns) and any(value.strip() for value in fields[len(columns) :]):
+        return RowProblem(
+            number,
+            say(
+                "{count} columns, but the header names {named}",
+                count=len(fields),
+                named=len(columns),
+            ),
+        )
     values = {
         column: value if column == "password" else value.strip()  # a password keeps its spaces
         for column, value in zip(columns, fields, strict=False)
@@ -298,49 +383,76 @@ def _row(
     if known_users is not None:
         key = known_users.get(account.target_user.lower(), "")
         if not key:
-            return RowProblem(number, f"no user “{account.target_user}” among the users who "
-                                      "move to the Intra2net server")
+            return RowProblem(
+                number,
+                say(
+                    "no user “{user}” among the users who move to the Intra2net server",
+                    user=account.target_user,
+                ),
+            )
     return FetchAccountRow(number, account, key)
 
 
 def _account(values: dict[str, str]) -> FetchAccount:
     host, login = values.get("host", ""), values.get("login", "")
     if not host:
-        raise ValueError("the host is empty")
+        raise ValueError(say("the host is empty"))
     if "://" in host or any(c.isspace() for c in host):
-        raise ValueError(f"“{host}” is no host name: give the name only, e.g. pop.provider.example")
+        raise ValueError(
+            say(
+                "“{host}” is no host name: give the name only, e.g. pop.provider.example", host=host
+            )
+        )
     if not login:
-        raise ValueError(f"the login for {host} is empty")
+        raise ValueError(say("the login for {host} is empty", host=host))
     if not values.get("password"):
-        raise ValueError(f"the password for “{login}” is empty")
+        raise ValueError(say("the password for “{login}” is empty", login=login))
     if not values.get("target_user"):
-        raise ValueError(f"the target user for “{login}” is empty")
+        raise ValueError(say("the target user for “{login}” is empty", login=login))
     port = _port(values.get("port", ""))
-    protocol = _word(values.get("protocol", ""), _PROTOCOL_WORDS, "protocol", "pop3 or imap")
+    text = values.get("protocol", "")
+    protocol = _word(
+        text,
+        _PROTOCOL_WORDS,
+        say("“{value}” is no protocol setting; write pop3 or imap", value=text),
+    )
     if protocol is None:
         protocol = Protocol.IMAP if port in (143, 993) else Protocol.POP3
-    tls = _word(values.get("tls", ""), _TLS_WORDS, "TLS", "tls, starttls or plain")
+    text = values.get("tls", "")
+    tls = _word(
+        text,
+        _TLS_WORDS,
+        say("“{value}” is no TLS setting; write tls, starttls or plain", value=text),
+    )
     if tls is None:
         tls = TlsMode.TLS if port in (993, 995) or port is None else TlsMode.STARTTLS
-    return FetchAccount(protocol, host, port or DEFAULT_PORTS[(protocol, tls)], tls, login,
-                        values["password"], values["target_user"])
+    return FetchAccount(
+        protocol,
+        host,
+        port or DEFAULT_PORTS[(protocol, tls)],
+        tls,
+        login,
+        values["password"],
+        values["target_user"],
+    )
 
 
 def _port(text: str) -> int | None:
     if not text:
         return None
     if not text.isdigit() or not 0 < int(text) < 65536:
-        raise ValueError(f"“{text}” is no port number")
+        raise ValueError(say("“{value}” is no port number", value=text))
     return int(text)
 
 
-def _word(text: str, words: Mapping, what: str, expected: str):
+def _word(text: str, words: Mapping, problem: str):
+    """The value `text` spells, None when it is empty; `problem` says what is wrong else."""
     if not text:
         return None
     for value, spellings in words.items():
         if text.lower() in spellings:
             return value
-    raise ValueError(f"“{text}” is no {what} setting; write {expected}")
+    raise ValueError(problem)
 
 
 def _without_duplicates(
@@ -356,8 +468,15 @@ def _without_duplicates(
         if len(same) > 1:
             numbers = ", ".join(str(row.row) for row in same)
             problems.extend(
-                RowProblem(row.row, f"“{row.account.login}” at {row.account.host} is listed "
-                                    f"twice: rows {numbers}")
+                RowProblem(
+                    row.row,
+                    say(
+                        "“{login}” at {host} is listed twice: rows {rows}",
+                        login=row.account.login,
+                        host=row.account.host,
+                        rows=numbers,
+                    ),
+                )
                 for row in same
             )
     return good, problems
@@ -379,6 +498,15 @@ def write_fetch_accounts_csv(
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(COLUMNS)
     for a in accounts:
-        writer.writerow((a.protocol.value, a.host, a.port, a.tls.value, a.login,
-                         a.password if include_passwords else "", a.target_user))
+        writer.writerow(
+            (
+                a.protocol.value,
+                a.host,
+                a.port,
+                a.tls.value,
+                a.login,
+                a.password if include_passwords else "",
+                a.target_user,
+            )
+        )
     return out.getvalue()

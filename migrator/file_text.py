@@ -14,6 +14,7 @@ import codecs
 from dataclasses import dataclass, field
 
 from migrator.address_report import UnreadableFile
+from migrator.text import say
 
 _UTF16 = ((codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
 
@@ -36,18 +37,18 @@ class TextBytes:
 def read_text_bytes(data: bytes) -> TextBytes:
     """Raises UnreadableFile for an empty file or one that is binary rather than text."""
     if not data.strip():
-        raise UnreadableFile("the file is empty")
+        raise UnreadableFile(say("the file is empty"))
     for bom, codec in _UTF16:
         if data.startswith(bom):
             try:
-                text = data[len(bom):].decode(codec)
+                text = data[len(bom) :].decode(codec)
             except UnicodeDecodeError:
-                raise UnreadableFile("the file starts like UTF-16 text but is not") from None
+                raise UnreadableFile(say("the file starts like UTF-16 text but is not")) from None
             return TextBytes(text.encode("utf-8"), bom, codec)
     if b"\x00" in data:
-        raise UnreadableFile("the file is binary, not text (it holds NUL bytes)")
+        raise UnreadableFile(say("the file is binary, not text (it holds NUL bytes)"))
     bom = codecs.BOM_UTF8 if data.startswith(codecs.BOM_UTF8) else b""
-    return TextBytes(data[len(bom):], bom)
+    return TextBytes(data[len(bom) :], bom)
 
 
 def decode_text(body: bytes) -> tuple[str, str]:
@@ -59,7 +60,7 @@ def decode_text(body: bytes) -> tuple[str, str]:
         except UnicodeDecodeError:
             continue
     raise UnreadableFile(
-        "the text is neither UTF-8 nor Windows-1252; save it again as UTF-8 and retry"
+        say("the text is neither UTF-8 nor Windows-1252; save it again as UTF-8 and retry")
     )
 
 

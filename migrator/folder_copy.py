@@ -35,11 +35,13 @@ from migrator.report import (
     Severity,
     Verification,
 )
+from migrator.text import say
 from migrator.verify import verify_folder
 from migrator.wire import CHUNK, Outgoing, append_messages, fetch_bodies, fetch_body_to_file
 
 SYSTEM_FLAGS = {b"\\Seen", b"\\Answered", b"\\Flagged", b"\\Draft", b"\\Deleted"}
 _HEAD_BYTES = 1 << 18  # enough of a large message to see its header
+VANISHED = say("Expunged on the source during the copy.")
 
 
 class Stopped(Exception):
@@ -93,16 +95,19 @@ class FolderState:
             problems.append(
                 MessageProblem(
                     ProblemKind.FLAGS_DROPPED,
-                    f"the target does not keep the keywords {keywords}; "
-                    f"{sum(self.dropped_keywords.values())} messages were copied without them",
+                    say(
+                        "The target does not keep the keywords {keywords}; messages copied "
+                        "without them: {count}.",
+                        keywords=keywords,
+                        count=sum(self.dropped_keywords.values()),
+                    ),
                 )
             )
-        notes = "; ".join(self.plan.notes)
         return FolderResult(
             source=self.plan.source,
             target=self.plan.target,
             status=status,
-            reason="; ".join(r for r in (reason, notes) if r),
+            reason=" ".join(r for r in (reason, *self.plan.notes) if r),
             source_messages=self.source_messages,
             source_bytes=self.source_bytes,
             copied=self.copied,
@@ -214,7 +219,8 @@ class FolderCopy:
         (`verify_by_reading`, or when an append gave no UID) costs the target a sixth more."""
         if self.unconfirmed or self.options.verify_by_reading:
             return read_inventory(self.target, self.target_name, readonly=False).messages
-        with self.target.errors(f"listing the messages of {self.target_name!r}"):
+        listing = say("listing the messages of {folder}", folder=repr(self.target_name))
+        with self.target.errors(listing):
             if self.target.selected != self.target_name:
                 self.target.select(self.target_name, readonly=False)
             uids = set(self.target.client.search("ALL"))
@@ -249,7 +255,7 @@ class FolderCopy:
         return read_inventory(self.target, self.target_name, readonly=self.options.dry_run)
 
     def _existing_targets(self) -> set[str]:
-        with self.target.errors("listing folders"):
+        with self.target.errors(say("listing folders")):
             return {name for _flags, _sep, name in self.target.client.list_folders()}
 
     def _sort_out(
@@ -260,15 +266,20 @@ class FolderCopy:
         to_copy, problems = [], []
         for m in sorted(missing, key=lambda m: m.uid):
             if m.deleted and self.options.skip_deleted:
-                problems.append(_problem(m, ProblemKind.DELETED, "flagged \\Deleted on the source"))
+                flagged = say("Flagged \\Deleted on the source.")
+                problems.append(_problem(m, ProblemKind.DELETED, flagged))
             elif m.stub:
                 problems.append(
                     _problem(
                         m,
                         ProblemKind.CONVERSION_STUB,
-                        f"Exchange could not convert this message of {_day(m)} in "
-                        f"{self.plan.source!r} and sent a stub instead; open it in Outlook or "
-                        "OWA and forward or export it",
+                        say(
+                            "Exchange could not convert this message of {date} in {folder} and "
+                            "sent a stub instead; open it in Outlook or OWA and forward or export "
+                            "it.",
+                            date=_day(m),
+                            folder=repr(self.plan.source),
+                        ),
                     )
                 )
             elif limit is not None and m.size > limit:
@@ -294,7 +305,7 @@ class FolderCopy:
     @staticmethod
     def _digests(connection: Connection, messages: Sequence[MessageMeta]) -> dict[int, bytes]:
         digests = {}
-        with connection.errors("reading messages to tell twins apart"):
+        with connection.errors(say("reading messages to tell twins apart")):
             for m in messages:  # one at a time: twins may be large
                 body = fetch_bodies(connection.client, [m.uid]).get(m.uid)
                 if body is not None:
@@ -314,7 +325,7 @@ class FolderCopy:
             if add or remove:
                 changes.setdefault((tuple(sorted(add)), tuple(sorted(remove))), []).append(copy.uid)
         client = self.target.client
-        with self.target.errors(f"updating flags in {self.target_name!r}"):
+        with self.target.errors(say("updating flags in {folder}", folder=repr(self.target_name))):
             for (add, remove), uids in changes.items():
                 if add:
                     client.add_flags(uids, add, silent=True)
@@ -369,9 +380,7 @@ class FolderCopy:
             body = bodies.get(m.uid)
             if body is None:
                 if not any(p.uid == m.uid for p in problems):
-                    problems.append(
-                        _problem(m, ProblemKind.VANISHED, "expunged on the source during the copy")
-                    )
+                    problems.append(_problem(m, ProblemKind.VANISHED, VANISHED))
                 continue
             item = self._prepare(m, body, len(body), body, problems)
             if item:
@@ -381,7 +390,7 @@ class FolderCopy:
     def _fetch_small(
         self, batch: Sequence[MessageMeta], problems: list[MessageProblem]
     ) -> dict[int, bytes]:
-        doing = f"fetching messages from {self.plan.source!r}"
+        doing = say("fetching messages from {folder}", folder=repr(self.plan.source))
         try:
             with self.source.errors(doing):
                 return fetch_bodies(self.source.client, [m.uid for m in batch])
@@ -397,12 +406,11 @@ class FolderCopy:
     def _fetch_large(self, m: MessageMeta, problems: list[MessageProblem]) -> _Prepared | None:
         spool: BinaryIO = tempfile.TemporaryFile(prefix="migrator-")  # noqa: SIM115
         try:
-            with self.source.errors(f"fetching a message from {self.plan.source!r}"):
+            fetching = say("fetching a message from {folder}", folder=repr(self.plan.source))
+            with self.source.errors(fetching):
                 size = fetch_body_to_file(self.source.client, m.uid, spool)
             if size is None:
-                problems.append(
-                    _problem(m, ProblemKind.VANISHED, "expunged on the source during the copy")
-                )
+                problems.append(_problem(m, ProblemKind.VANISHED, VANISHED))
                 spool.close()
                 return None
             spool.seek(0)
@@ -438,7 +446,8 @@ class FolderCopy:
             body = repair_message(body)
             size = len(body)
             header = header_of(body)
-            problems.append(_problem(m, ProblemKind.REPAIRED, "repaired: " + ", ".join(issues)))
+            repaired = " ".join((say("Repaired for the target."), *issues))
+            problems.append(_problem(m, ProblemKind.REPAIRED, repaired))
         outgoing = Outgoing(m.flags, m.internal_date, body, size)
         return _Prepared(m, outgoing, header, repaired=bool(issues))
 
@@ -453,7 +462,7 @@ class FolderCopy:
             for p in prepared
         ]
         self._pace(self.writing, sum(item.size for item in outgoing))
-        with self.target.errors(f"appending to {self.target_name!r}"):
+        with self.target.errors(say("appending to {folder}", folder=repr(self.target_name))):
             outcomes = (
                 append_messages(self.target.client, self.target_name, outgoing) if outgoing else []
             )
@@ -471,14 +480,9 @@ class FolderCopy:
                     to_check[outcome.uid] = item
                 continue
             issues = item.issues()
-            hint = f" (it has {', '.join(issues)}; --repair fixes that)" if issues else ""
-            problems.append(
-                _problem(
-                    item.meta,
-                    ProblemKind.REJECTED,
-                    f"the target refused it: {outcome.answer}{hint}",
-                )
-            )
+            hint = (*issues, say("The option --repair fixes that.")) if issues else ()
+            refused = say("The target refused it ({answer}).", answer=outcome.answer)
+            problems.append(_problem(item.meta, ProblemKind.REJECTED, " ".join((refused, *hint))))
         problems.extend(self._rewritten(to_check))
         self.state.copied += copied
         self.state.bytes_copied += copied_bytes
@@ -489,7 +493,8 @@ class FolderCopy:
         """Messages with 8-bit header bytes whose header the target changed (Cyrus: `X`)."""
         if not appended:
             return []
-        with self.target.errors(f"reading back headers in {self.target_name!r}"):
+        reading = say("reading back headers in {folder}", folder=repr(self.target_name))
+        with self.target.errors(reading):
             if self.target.selected != self.target_name:
                 self.target.select(self.target_name, readonly=False)
             stored = self.target.client.fetch(list(appended), [b"BODY.PEEK[HEADER]"])
@@ -501,8 +506,10 @@ class FolderCopy:
                     _problem(
                         item.meta,
                         ProblemKind.REWRITTEN,
-                        "the target replaced the 8-bit bytes in its headers; "
-                        "--repair encodes them instead",
+                        say(
+                            "The target replaced the 8-bit bytes in its headers; the option "
+                            "--repair encodes them instead."
+                        ),
                     )
                 )
         return problems
@@ -644,7 +651,9 @@ def _problem(m: MessageMeta, kind: ProblemKind, detail: str) -> MessageProblem:
 
 def _too_large(m: MessageMeta, size: int, limit: int) -> MessageProblem:
     return _problem(
-        m, ProblemKind.TOO_LARGE, f"{size:,} bytes, more than the {limit:,} the copy may append"
+        m,
+        ProblemKind.TOO_LARGE,
+        say("{size} bytes, more than the {limit} the copy may append.", size=size, limit=limit),
     )
 
 

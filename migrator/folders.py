@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 
 import imapclient
 
+from migrator.text import say
+
 SPECIAL_USES = ("\\Sent", "\\Trash", "\\Drafts", "\\Junk", "\\Archive")
 
 # Exchange's special folders by the names its localised mailboxes give them (casefolded).
@@ -34,28 +36,49 @@ SPECIAL_NAMES = {
 }
 
 # Folders Exchange shows over IMAP that hold no mail, by what they hold (names casefolded,
-# matched exactly at the top level; their subfolders go with them).
+# matched exactly at the top level; their subfolders go with them), with the reason said for
+# them in a report.
 NON_MAIL_FOLDERS = {
-    "calendar items": ("calendar", "kalender", "calendrier"),
-    "contacts": ("contacts", "kontakte", "suggested contacts", "vorgeschlagene kontakte"),
-    "tasks": ("tasks", "aufgaben", "tâches"),
-    "notes": ("notes", "notizen"),
-    "journal entries": ("journal",),
-    "instant messaging history": ("conversation history", "unterhaltungsverlauf"),
-    "RSS feeds": ("rss feeds", "rss subscriptions", "rss-feeds", "rss-abonnements", "flux rss"),
-    "synchronisation logs": (
+    say("Holds calendar items, not mail."): ("calendar", "kalender", "calendrier"),
+    say("Holds contacts, not mail."): (
+        "contacts",
+        "kontakte",
+        "suggested contacts",
+        "vorgeschlagene kontakte",
+    ),
+    say("Holds tasks, not mail."): ("tasks", "aufgaben", "tâches"),
+    say("Holds notes, not mail."): ("notes", "notizen"),
+    say("Holds journal entries, not mail."): ("journal",),
+    say("Holds instant messaging history, not mail."): (
+        "conversation history",
+        "unterhaltungsverlauf",
+    ),
+    say("Holds RSS feeds, not mail."): (
+        "rss feeds",
+        "rss subscriptions",
+        "rss-feeds",
+        "rss-abonnements",
+        "flux rss",
+    ),
+    say("Holds synchronisation logs, not mail."): (
         "sync issues",
         "synchronisierungsprobleme",
         "problèmes de synchronisation",
     ),
-    "unsent outgoing mail": ("outbox", "postausgang", "boîte d'envoi"),
-    "public folders (shared through Outlook, not copied into each mailbox)": (
+    say("Holds unsent outgoing mail, not mail to copy."): (
+        "outbox",
+        "postausgang",
+        "boîte d'envoi",
+    ),
+    say(
+        "Holds public folders, which are shared through Outlook and not copied into each mailbox."
+    ): (
         "public folders",
         "öffentliche ordner",
         "dossiers publics",
     ),
 }
-_NON_MAIL_BY_NAME = {name: what for what, names in NON_MAIL_FOLDERS.items() for name in names}
+_NON_MAIL_BY_NAME = {name: why for why, names in NON_MAIL_FOLDERS.items() for name in names}
 _SPECIAL_BY_NAME = {name: use for use, names in SPECIAL_NAMES.items() for name in names}
 
 
@@ -185,13 +208,13 @@ def plan_folders(
     return plans
 
 
-def _chosen_plan(
-    folder: ListedFolder, chosen: dict[str, str], taken: dict[str, str]
-) -> FolderPlan:
+def _chosen_plan(folder: ListedFolder, chosen: dict[str, str], taken: dict[str, str]) -> FolderPlan:
     """A folder under `FolderRules.only`: to its given name, or left out."""
     target = chosen.get(folder.name)
     if target is None:
-        return FolderPlan(folder.name, None, folder.selectable, "not among the chosen folders")
+        return FolderPlan(
+            folder.name, None, folder.selectable, say("Not among the chosen folders.")
+        )
     notes: list[str] = []
     target = _unique(target, folder.name, taken, notes)
     return FolderPlan(folder.name, target, folder.selectable, "", tuple(notes))
@@ -235,14 +258,17 @@ def _exclusion(
 ) -> str:
     for prefix in source.other_prefixes:
         if folder.name.startswith(prefix) or folder.name + source.separator == prefix:
-            return f"in the shared namespace {prefix!r}, not part of this user's mailbox"
+            return say(
+                "In the shared namespace {namespace}, not part of this user's mailbox.",
+                namespace=repr(prefix),
+            )
     if rules.skip_non_mail and folder.special_use is None:
-        what = _NON_MAIL_BY_NAME.get(components[0].casefold())
-        if what:
-            return f"holds {what}, not mail"
+        reason = _NON_MAIL_BY_NAME.get(components[0].casefold())
+        if reason:
+            return reason
     for pattern in rules.exclude:
         if re.search(pattern, folder.name):
-            return f"excluded by the rule {pattern!r}"
+            return say("Excluded by the rule {pattern}.", pattern=repr(pattern))
     return ""
 
 
@@ -301,7 +327,15 @@ def _target_name(
     for part in components[1:] if root else components:
         if sep in part:
             fixed = part.replace(sep, replacement)
-            notes.append(f"{part!r} holds the target's separator {sep!r}: named {fixed!r}")
+            notes.append(
+                say(
+                    "The name {name} holds the target's separator {separator}: it becomes "
+                    "{fixed} there.",
+                    name=repr(part),
+                    separator=repr(sep),
+                    fixed=repr(fixed),
+                )
+            )
             part = fixed
         clean.append(part)
     if root is None:
@@ -320,7 +354,12 @@ def _unique(name: str, source: str, taken: dict[str, str], notes: list[str]) -> 
         candidate = f"{name} ({n})"
     if candidate != name:
         notes.append(
-            f"{name!r} is where {taken[_folded(name)]!r} goes already: named {candidate!r}"
+            say(
+                "The name {name} is taken by {other} already: it becomes {candidate} there.",
+                name=repr(name),
+                other=repr(taken[_folded(name)]),
+                candidate=repr(candidate),
+            )
         )
     taken[_folded(candidate)] = source
     return candidate

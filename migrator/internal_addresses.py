@@ -26,6 +26,7 @@ from typing import Any
 
 from migrator.errors import BadArguments
 from migrator.exchange_addresses import dn_key, dn_stem, imceaex_address
+from migrator.text import say
 
 
 @dataclass(frozen=True)
@@ -86,8 +87,12 @@ class AddressMap:
             if candidates:
                 return _pick(dn, candidates, "suffix")
         return Resolution(
-            dn, None, reason="not in the directory: the recipient may have been deleted, or "
-            "the directory import does not cover it"
+            dn,
+            None,
+            reason=say(
+                "not in the directory: the recipient may have been deleted, or the directory "
+                "import does not cover it"
+            ),
         )
 
 
@@ -106,14 +111,30 @@ def _addresses(entries: Sequence[MapEntry]) -> tuple[str, ...]:
 def _pick(dn: str, entries: Sequence[MapEntry], how: str) -> Resolution:
     recipients = list(_by_address(entries).values())
     if len(recipients) > 1:
-        names = ", ".join(e.address or f"{e.kind} “{e.name}”" for e in recipients)
-        what = "belongs to" if how == "exact" else "without its suffix matches"
-        return Resolution(dn, None, reason=f"{what} several recipients ({names}): not guessed")
+        # A recipient without an address is named by its name alone: a kind ("user") inside
+        # a list of names could not be said in the reader's language.
+        names = ", ".join(e.address or f"“{e.name}”" for e in recipients)
+        if how == "exact":
+            reason = say("belongs to several recipients ({names}): not guessed", names=names)
+        else:
+            reason = say(
+                "without its suffix matches several recipients ({names}): not guessed",
+                names=names,
+            )
+        return Resolution(dn, None, reason=reason)
     entry = recipients[0]
     if not entry.address:
-        return Resolution(dn, None, reason=f"the {entry.kind} “{entry.name}” has no SMTP address")
+        return Resolution(dn, None, reason=_no_address(entry))
     matched = entry.dn if how == "suffix" else ""
     return Resolution(dn, entry.address, how=how, matched_dn=matched)
+
+
+def _no_address(entry: MapEntry) -> str:
+    if entry.kind == "group":
+        return say("the group “{name}” has no SMTP address", name=entry.name)
+    if entry.kind == "contact":
+        return say("the contact “{name}” has no SMTP address", name=entry.name)
+    return say("the user “{name}” has no SMTP address", name=entry.name)
 
 
 def build_address_map(directory: Mapping[str, Any]) -> AddressMap:
@@ -123,8 +144,10 @@ def build_address_map(directory: Mapping[str, Any]) -> AddressMap:
         key in directory for key in ("users", "groups", "contacts")
     ):
         raise BadArguments(
-            "the directory is not what “importdirectory --json” prints: an object with "
-            "“users”, “groups” and “contacts”"
+            say(
+                "the directory is not what “importdirectory --json” prints: an object with "
+                "“users”, “groups” and “contacts”"
+            )
         )
     entries: list[MapEntry] = []
     for plural, kind, address_key, name_keys in (
@@ -135,22 +158,34 @@ def build_address_map(directory: Mapping[str, Any]) -> AddressMap:
         items = directory.get(plural)
         items = [] if items is None else items
         if not isinstance(items, list):
-            raise BadArguments(f"“{plural}” in the directory is not a list")
+            raise BadArguments(say("“{key}” in the directory is not a list", key=plural))
         for number, item in enumerate(items, start=1):
+            where = _entry(plural, number)
             if not isinstance(item, Mapping):
-                raise BadArguments(f"{kind} {number} in the directory is not an object")
-            address = _text(item.get(address_key), f"{kind} {number}")
-            name = next((n for k in name_keys if (n := _text(item.get(k), kind))), address)
-            for dn in _dns(item.get("x500"), f"{kind} “{name}”"):
+                raise BadArguments(say("{entry} in the directory is not an object", entry=where))
+            address = _text(item.get(address_key), where)
+            name = next((n for k in name_keys if (n := _text(item.get(k), where))), address)
+            for dn in _dns(item.get("x500"), where):
                 entries.append(MapEntry(dn, address, kind, name))
     return AddressMap(entries)
+
+
+def _entry(key: str, number: int) -> str:
+    """An entry of the directory JSON as the admin finds it there: its list and its place."""
+    return say("entry {number} of “{key}”", number=number, key=key)
 
 
 def _text(value: Any, where: str) -> str:
     if value is None:
         return ""
     if not isinstance(value, str):
-        raise BadArguments(f"{where} in the directory has a value that is not text: {value!r}")
+        raise BadArguments(
+            say(
+                "{entry} in the directory has a value that is not text: {value}",
+                entry=where,
+                value=repr(value),
+            )
+        )
     return value.strip()
 
 
@@ -158,7 +193,7 @@ def _dns(values: Any, where: str) -> list[str]:
     if values is None:
         return []
     if not isinstance(values, list):
-        raise BadArguments(f"the x500 of {where} is not a list")
+        raise BadArguments(say("the x500 of {entry} in the directory is not a list", entry=where))
     return [dn for value in values if (dn := _text(value, where))]
 
 
@@ -225,13 +260,13 @@ def x500_aliases(directory: Mapping[str, Any], *, domain: str | None = None) -> 
     `domain` defaults to the domain of each user's primary address; a user with neither is
     left out (there is no address to encapsulate into)."""
     result = []
-    for user in directory.get("users") or []:
+    for number, user in enumerate(directory.get("users") or [], start=1):
         primary = (user.get("primary") or "").strip()
-        dns = _unique(_dns(user.get("x500"), f"user “{user.get('sam', '')}”"))
+        dns = _unique(_dns(user.get("x500"), _entry("users", number)))
         user_domain = domain or primary.rpartition("@")[2]
         if not dns or not user_domain:
             continue
-        result.append(X500Aliases(
-            user.get("sam") or "", primary, dns, imceaex_aliases(dns, user_domain)
-        ))
+        result.append(
+            X500Aliases(user.get("sam") or "", primary, dns, imceaex_aliases(dns, user_domain))
+        )
     return result

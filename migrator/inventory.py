@@ -15,6 +15,7 @@ from migrator.identity import (
     is_conversion_stub,
     parse_header_fields,
 )
+from migrator.text import say
 from migrator.wire import Metadata, fetch_metadata
 
 FETCH_CHUNK = 1000  # messages per metadata FETCH
@@ -37,7 +38,7 @@ def read_inventory(connection: Connection, folder: str, *, readonly: bool) -> In
     answer = connection.select(folder, readonly=readonly)
     messages: list[MessageMeta] = []
     if answer.get(b"EXISTS", 0):
-        with connection.errors(f"listing the messages of {folder!r}"):
+        with connection.errors(say("listing the messages of {folder}", folder=repr(folder))):
             uids = connection.client.search("ALL")
         messages = read_messages(connection, uids)
     return Inventory(
@@ -52,7 +53,8 @@ def read_messages(connection: Connection, uids: Sequence[int]) -> list[MessageMe
     """What is known of the messages with these UIDs in the selected folder, in UID order."""
     messages: list[MessageMeta] = []
     flag_sets: dict[tuple[bytes, ...], tuple[bytes, ...]] = {}
-    with connection.errors(f"reading the messages of {connection.selected!r}"):
+    reading = say("reading the messages of {folder}", folder=repr(connection.selected))
+    with connection.errors(reading):
         for chunk in _chunks(sorted(uids), FETCH_CHUNK):
             fetched = fetch_metadata(connection.client, chunk, HEADER_ITEM)
             messages.extend(_meta(m, flag_sets) for m in sorted(fetched, key=_uid))

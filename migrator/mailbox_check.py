@@ -11,6 +11,7 @@ from migrator.connection import Connection
 from migrator.endpoints import Credentials, ImapEndpoint
 from migrator.errors import MigratorError
 from migrator.folders import FolderRules, list_folders, plan_folders
+from migrator.text import say
 
 SIZE_CHUNK = 5000  # messages per FETCH of sizes
 
@@ -68,7 +69,7 @@ def check_mailboxes(
 
 
 def _mailbox_size(connection: Connection, rules: FolderRules) -> tuple[int, int]:
-    with connection.errors("listing folders"):
+    with connection.errors(say("listing folders")):
         listing = list_folders(connection.client)
     plans = plan_folders(listing, listing, rules)
     messages = size = 0
@@ -77,7 +78,7 @@ def _mailbox_size(connection: Connection, rules: FolderRules) -> tuple[int, int]
             continue
         if not connection.select(plan.source, readonly=True).get(b"EXISTS", 0):
             continue
-        with connection.errors(f"reading the sizes in {plan.source!r}"):
+        with connection.errors(say("reading the sizes in {folder}", folder=repr(plan.source))):
             uids = connection.client.search("ALL")
             messages += len(uids)
             for start in range(0, len(uids), SIZE_CHUNK):
@@ -92,19 +93,19 @@ def _quota(
     target: ImapEndpoint, credentials: Credentials | None
 ) -> tuple[int | None, int | None, str]:
     if credentials is None:
-        return None, None, "Quota not read: no login for the Intra2net server."
+        return None, None, say("Quota not read: no login for the Intra2net server.")
     connection = Connection(target, credentials, "target")
     try:
         connection.open()
         if not connection.capability("QUOTA"):
-            return None, None, "The Intra2net server does not tell quotas over IMAP."
-        with connection.errors("reading the quota"):
+            return None, None, say("The Intra2net server does not tell quotas over IMAP.")
+        with connection.errors(say("reading the quota")):
             _roots, quotas = connection.client.get_quota_root("INBOX")
     except MigratorError as e:
-        return None, None, f"Quota not read: {e}"
+        return None, None, say("Quota not read: {reason}", reason=e)
     finally:
         connection.logout()
     storage = [q for q in quotas if q.resource.upper() == "STORAGE"]
     if not storage:
-        return None, None, "No storage quota on the Intra2net server."
+        return None, None, say("No storage quota on the Intra2net server.")
     return storage[0].limit * 1024, storage[0].usage * 1024, ""

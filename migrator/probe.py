@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from migrator.endpoints import Credentials, ImapEndpoint
 from migrator.session import connect, login
+from migrator.text import say
 
 
 @dataclass(frozen=True)
@@ -16,10 +17,14 @@ class ServerProbe:
     personal_prefix: str | None = None
 
     def summary(self) -> str:
-        text = f"capabilities: {' '.join(self.capabilities)}"
+        capabilities = " ".join(self.capabilities)
         if self.logged_in:
-            text = f"login works; separator {self.separator!r}, " + text
-        return text
+            return say(
+                "login works; separator {separator}, capabilities: {capabilities}",
+                separator=repr(self.separator),
+                capabilities=capabilities,
+            )
+        return say("capabilities: {capabilities}", capabilities=capabilities)
 
 
 def probe_server(endpoint: ImapEndpoint, credentials: Credentials | None = None) -> ServerProbe:

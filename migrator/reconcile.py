@@ -26,15 +26,16 @@ from migrator.inventory import read_inventory
 from migrator.matching import match_messages
 from migrator.options import CopyOptions
 from migrator.report import FolderResult, MessageProblem, ProblemKind
+from migrator.text import say
 
-KEPT = "no longer on the source (deleted there since an earlier copy); kept on the target"
-REMOVED = (
-    "no longer on the source (deleted there since an earlier copy); removed from the target "
-    "as asked"
+KEPT = say("No longer on the source (deleted there since an earlier copy); kept on the target.")
+REMOVED = say(
+    "No longer on the source (deleted there since an earlier copy); removed from the target "
+    "as asked."
 )
-CANNOT_REMOVE = (
-    "no longer on the source (deleted there since an earlier copy); kept on the target, which "
-    "cannot remove single messages (it has no UIDPLUS)"
+CANNOT_REMOVE = say(
+    "No longer on the source (deleted there since an earlier copy); kept on the target, which "
+    "cannot remove single messages (it has no UIDPLUS)."
 )
 
 
@@ -119,9 +120,7 @@ def _compare(
     except CommandRefused:
         return None
     match = match_messages(source_messages, target_messages)
-    missing = [
-        m for m in match.missing if not m.stub and not (m.deleted and options.skip_deleted)
-    ]
+    missing = [m for m in match.missing if not m.stub and not (m.deleted and options.skip_deleted)]
     return missing, match.foreign + match.surplus
 
 
@@ -130,7 +129,7 @@ def _change(
 ) -> None:
     assert plan.target is not None
     client = target.client
-    with target.errors(f"moving and removing messages in {plan.target!r}"):
+    with target.errors(say("moving and removing messages in {folder}", folder=repr(plan.target))):
         target.select(plan.target, readonly=False)
         for destination, uids in moves.items():
             if target.capability("MOVE"):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from migrator.identity import header_of, split_message
+from migrator.text import say
 
 _EIGHT_BIT = re.compile(rb"[\x80-\xff]")
 _BARE_LF = re.compile(rb"(?<!\r)\n")
@@ -21,15 +22,15 @@ _ENCODED_WORD_BYTES = 40  # raw bytes per encoded word, keeps each well under 75
 
 
 def content_issues(message: bytes) -> list[str]:
-    """What in this message the target may refuse or rewrite, said for a report."""
+    """What in this message the target may refuse or rewrite, a sentence each for a report."""
     header = header_of(message)
     issues = []
     if _EIGHT_BIT.search(header):
-        issues.append("8-bit bytes in its headers")
+        issues.append(say("Its headers hold 8-bit bytes."))
     if b"\x00" in message:
-        issues.append("NUL bytes")
+        issues.append(say("It holds NUL bytes."))
     if _BARE_LF.search(message):
-        issues.append("bare line feeds")
+        issues.append(say("It has bare line feeds."))
     return issues
 
 

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from migrator.text import say
+
 
 class Severity(StrEnum):
     """How a problem counts: `excluded` by a rule (no failure), `skipped` although it should
@@ -199,21 +201,32 @@ class CopyReport:
         return self.verified and all(f.complete for f in self.folders)
 
     def summary(self) -> str:
-        """One line for a log or a task result."""
+        """A few sentences for a log, a task result or the dashboard."""
         failed = sum(f.failed for f in self.folders)
         skipped = sum(f.count(Severity.SKIPPED) for f in self.folders)
         broken = [f.source for f in self.folders if f.status == FolderStatus.FAILED]
-        text = (
-            f"{'planned' if self.dry_run else 'copied'} {self.messages_copied} messages "
-            f"({self.bytes_copied / 1e6:.1f} MB) in {self.seconds:.1f} s"
-        )
+        amounts = {
+            "messages": self.messages_copied,
+            "size": f"{self.bytes_copied / 1e6:.1f}",
+            "seconds": f"{self.seconds:.1f}",
+        }
+        if self.dry_run:
+            sentences = [say("Messages planned: {messages} ({size} MB) in {seconds} s.", **amounts)]
+        else:
+            sentences = [say("Messages copied: {messages} ({size} MB) in {seconds} s.", **amounts)]
         if skipped or failed:
-            text += f", {skipped} skipped, {failed} failed"
+            sentences.append(
+                say("Skipped: {skipped}, failed: {failed}.", skipped=skipped, failed=failed)
+            )
         if broken:
-            text += f", folders failed: {', '.join(broken)}"
+            sentences.append(say("Folders that failed: {folders}.", folders=", ".join(broken)))
         if self.stopped:
-            return text + ", stopped before the end"
-        return text + (", verified" if self.verified else "" if self.dry_run else ", NOT verified")
+            sentences.append(say("Stopped before the end."))
+        elif self.verified:
+            sentences.append(say("Verified."))
+        elif not self.dry_run:
+            sentences.append(say("NOT verified."))
+        return " ".join(sentences)
 
     def problems(self, *severities: Severity) -> list[tuple[FolderResult, MessageProblem]]:
         return [

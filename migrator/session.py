@@ -10,6 +10,7 @@ from imapclient.exceptions import IMAPClientError, LoginError
 
 from migrator.endpoints import Credentials, ImapEndpoint, LoginMode, Security
 from migrator.errors import LoginRefused, ServerUnreachable, TlsFailed
+from migrator.text import say
 
 # Exchange's answer when the login was accepted but the mailbox can't be reached.
 NOT_CONNECTED = "authenticated but not connected"
@@ -37,26 +38,33 @@ def connect(endpoint: ImapEndpoint) -> imapclient.IMAPClient:
             client.starttls(tls_context(endpoint))
     except ssl.SSLError as e:
         raise TlsFailed(
-            f"TLS with {endpoint} failed ({e.reason or e}); give the CA file, or switch "
-            "verification off if the certificate is self-signed"
+            say(
+                "TLS with {server} failed ({reason}); give the CA file, or switch verification "
+                "off if the certificate is self-signed",
+                server=str(endpoint),
+                reason=e.reason or e,
+            )
         ) from None
     except (OSError, IMAPClientError) as e:
-        raise ServerUnreachable(f"cannot reach the IMAP server {endpoint}: {_reason(e)}") from None
+        raise ServerUnreachable(
+            say(
+                "cannot reach the IMAP server {server}: {reason}",
+                server=str(endpoint),
+                reason=_reason(e),
+            )
+        ) from None
     # Without it each synchronizing literal waits for a delayed ACK (~40 ms a message).
     client.socket().setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     return client
 
 
 def login(client: imapclient.IMAPClient, credentials: Credentials) -> None:
-    who = credentials.user
     try:
         if credentials.mode == LoginMode.ADMIN_PLAIN:
-            who = f"{credentials.admin} acting for {credentials.user}"
             client.plain_login(
                 credentials.admin, credentials.password, authorization_identity=credentials.user
             )
         elif credentials.mode == LoginMode.ADMIN_MASTER:
-            who = f"{credentials.admin} acting for {credentials.user}"
             client.login(
                 f"{credentials.user}{credentials.master_separator}{credentials.admin}",
                 credentials.password,
@@ -64,13 +72,25 @@ def login(client: imapclient.IMAPClient, credentials: Credentials) -> None:
         else:
             client.login(credentials.user, credentials.password)
     except LoginError as e:
-        raise LoginRefused(f"login as {who} refused: {_reason(e)}") from None
+        raise LoginRefused(_refused(credentials, e)) from None
     except (OSError, IMAPClientError) as e:
         if NOT_CONNECTED in str(e).lower():
-            raise LoginRefused(f"login as {who} refused: {_reason(e)}") from None
-        raise ServerUnreachable(
-            f"connection lost while logging in as {who}: {_reason(e)}"
-        ) from None
+            raise LoginRefused(_refused(credentials, e)) from None
+        raise ServerUnreachable(_lost(credentials, e)) from None
+
+
+def _refused(credentials: Credentials, error: Exception) -> str:
+    values = {"admin": credentials.admin, "user": credentials.user, "reason": _reason(error)}
+    if credentials.mode == LoginMode.USER:
+        return say("login as {user} refused: {reason}", **values)
+    return say("login as {admin} acting for {user} refused: {reason}", **values)
+
+
+def _lost(credentials: Credentials, error: Exception) -> str:
+    values = {"admin": credentials.admin, "user": credentials.user, "reason": _reason(error)}
+    if credentials.mode == LoginMode.USER:
+        return say("connection lost while logging in as {user}: {reason}", **values)
+    return say("connection lost while logging in as {admin} acting for {user}: {reason}", **values)
 
 
 def open_session(endpoint: ImapEndpoint, credentials: Credentials) -> imapclient.IMAPClient:

@@ -32,6 +32,7 @@ from enum import StrEnum
 from migrator.connection import Connection
 from migrator.endpoints import Credentials, ImapEndpoint
 from migrator.errors import CommandRefused, PermanentError
+from migrator.text import say
 
 FETCH_CHUNK = 1000  # messages per size FETCH, for servers without STATUS=SIZE
 
@@ -99,7 +100,7 @@ def list_shared_folders(endpoint: ImapEndpoint, credentials: Credentials) -> Sha
     server cannot be reached or the login is refused."""
     connection = Connection(endpoint, credentials, "source")
     try:
-        with connection.errors("reading the namespaces"):
+        with connection.errors(say("reading the namespaces")):
             client = connection.client
             shared = client.namespace().shared if client.has_capability("NAMESPACE") else None
         namespaces = tuple((prefix, separator or "/") for prefix, separator in shared or ())
@@ -115,7 +116,7 @@ def list_shared_folders(endpoint: ImapEndpoint, credentials: Credentials) -> Sha
 
 
 def _folders_of(connection: Connection, prefix: str, separator: str) -> list[SharedFolder]:
-    with connection.errors(f"listing the folders of {prefix!r}"):
+    with connection.errors(say("listing the folders of {namespace}", namespace=repr(prefix))):
         listed = connection.client.list_folders(pattern=(prefix or "") + "*")
     sized = connection.capability("STATUS=SIZE")
     folders = []
@@ -140,14 +141,14 @@ def _size(connection: Connection, name: str, sized: bool) -> tuple[int, int]:
     RFC822.SIZE (Exchange's are estimates, close enough for a plan)."""
     client = connection.client
     if sized:
-        with connection.errors(f"counting {name!r}"):
+        with connection.errors(say("counting the messages of {folder}", folder=repr(name))):
             status = client.folder_status(name, [b"MESSAGES", b"SIZE"])
         return status.get(b"MESSAGES", 0), status.get(b"SIZE", 0)
     answer = connection.select(name, readonly=True)
     messages = answer.get(b"EXISTS", 0)
     total = 0
     if messages:
-        with connection.errors(f"reading the sizes in {name!r}"):
+        with connection.errors(say("reading the sizes in {folder}", folder=repr(name))):
             uids = client.search("ALL")
             for start in range(0, len(uids), FETCH_CHUNK):
                 fetched = client.fetch(uids[start : start + FETCH_CHUNK], [b"RFC822.SIZE"])
@@ -182,7 +183,7 @@ class TargetLayout:
 def describe_target(endpoint: ImapEndpoint, credentials: Credentials) -> TargetLayout:
     connection = Connection(endpoint, credentials, "target")
     try:
-        with connection.errors("reading the namespaces"):
+        with connection.errors(say("reading the namespaces")):
             client = connection.client
             separator, personal, shared = "/", "", ()
             if client.has_capability("NAMESPACE"):
@@ -242,26 +243,37 @@ def grant_access(
     try:
         if not connection.capability("ACL"):
             raise AclUnsupported(
-                f"the IMAP server {endpoint} has no ACL extension: set the rights in its "
-                "administration instead"
+                say(
+                    "The IMAP server {server} has no ACL extension: set the rights in its "
+                    "administration instead.",
+                    server=str(endpoint),
+                )
             )
         results = []
         for grant in grants:
             if not grant.identifier.isascii():
-                results.append(GrantResult(grant, False, f"{grant.identifier!r} is not ASCII and "
-                                           "cannot be sent over IMAP: set these rights by hand"))
+                results.append(
+                    GrantResult(
+                        grant,
+                        False,
+                        say(
+                            "{group} is not ASCII and cannot be sent over IMAP: set these rights "
+                            "by hand.",
+                            group=repr(grant.identifier),
+                        ),
+                    )
+                )
                 continue
             try:
-                with connection.errors(f"setting the rights of {grant.identifier!r}"):
+                setting = say("setting the rights of {group}", group=repr(grant.identifier))
+                with connection.errors(setting):
                     connection.client.setacl(
                         grant.folder, _quoted(grant.identifier), grant.rights.letters
                     )
             except CommandRefused as refused:
                 results.append(GrantResult(grant, False, str(refused)))
                 continue
-            results.append(
-                GrantResult(grant, True, f"{grant.identifier}: {grant.rights.letters}")
-            )
+            results.append(GrantResult(grant, True, f"{grant.identifier}: {grant.rights.letters}"))
         return results
     finally:
         connection.logout()

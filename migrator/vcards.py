@@ -15,6 +15,7 @@ from migrator.address_report import Conversion, Resolver
 from migrator.content_lines import ContentFile, Line, Param, ParamValue
 from migrator.exchange_addresses import parse_internal_address
 from migrator.internal_addresses import AddressMap
+from migrator.text import say
 
 EXCHANGE_TYPES = frozenset({"X500", "EX", "X400"})
 
@@ -38,8 +39,12 @@ def convert_vcards(
         if address is None:
             continue
         params = _retyped(line) if line.name == "EMAIL" else {}
-        cards.rewrite(line, value=found.scheme + address, params=params,
-                      fold=not cards.version(line).startswith("2"))
+        cards.rewrite(
+            line,
+            value=found.scheme + address,
+            params=params,
+            fold=not cards.version(line).startswith("2"),
+        )
     return Conversion(cards.to_bytes(), resolver.report(name, "vcard"))
 
 
@@ -56,9 +61,7 @@ def _retyped(line: Line) -> dict[int, Param | None]:
     changes: dict[int, Param | None] = {}
     for index, param in enumerate(line.params):
         if not param.values and param.key in EXCHANGE_TYPES:
-            changes[index] = None if has_internet else replace(
-                param, name=_internet(param.name)
-            )
+            changes[index] = None if has_internet else replace(param, name=_internet(param.name))
             has_internet = True
         elif param.key == "TYPE" and any(v.text.upper() in EXCHANGE_TYPES for v in param.values):
             values: list[ParamValue] = []
@@ -78,5 +81,13 @@ def _internet(like: str) -> str:
 
 def _where(cards: ContentFile, line: Line) -> str:
     _, labelled = cards.labelled(line)
-    card = f"the card “{labelled.label}”" if labelled else "a card without a name"
-    return f"line {line.number}, {line.name} of {card}"
+    if labelled is None:
+        return say(
+            "line {number}, {name} of a card without a name", number=line.number, name=line.name
+        )
+    return say(
+        "line {number}, {name} of the card “{label}”",
+        number=line.number,
+        name=line.name,
+        label=labelled.label,
+    )

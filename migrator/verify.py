@@ -8,6 +8,7 @@ from collections.abc import Collection, Sequence
 from migrator.identity import MessageMeta
 from migrator.matching import match_messages
 from migrator.report import Verification
+from migrator.text import say
 
 LISTED = 20  # missing or surplus messages named in a report, per folder
 
@@ -28,8 +29,9 @@ def verify_folder(
 
 
 def describe(message: MessageMeta) -> str:
-    return f"{message.subject or '(no subject)'} ({message.internal_date.isoformat()})"
+    subject = message.subject or say("(no subject)")
+    return f"{subject} ({message.internal_date.isoformat()})"
 
 
 def _more(count: int) -> tuple[str, ...]:
-    return (f"… and {count - LISTED} more",) if count > LISTED else ()
+    return (say("… and {count} more", count=count - LISTED),) if count > LISTED else ()

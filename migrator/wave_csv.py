@@ -16,6 +16,7 @@ from datetime import date, datetime
 
 from migrator.accounts_csv import HEADER_NAMES, RowProblem, _decode, _separator
 from migrator.errors import BadArguments
+from migrator.text import say
 
 HEADER_WAVES = {"wave", "welle", "group", "gruppe", "batch"}
 DATE_FORMATS = ("%Y-%m-%d", "%d.%m.%Y", "%d.%m.%y", "%d/%m/%Y")
@@ -55,7 +56,7 @@ def read_wave_csv(data: bytes, known: Mapping[str, str]) -> WaveFile:
     text = _decode(data)
     lines = [line for line in text.splitlines() if line.strip()]
     if not lines:
-        raise BadArguments("the file is empty")
+        raise BadArguments(say("the file is empty"))
     separator = _separator(lines, known)
     problems: list[RowProblem] = []
     candidates: list[WaveRow] = []
@@ -84,22 +85,31 @@ def _is_header(fields: list[str], known: Mapping[str, str]) -> bool:
 def _row(number: int, fields: list[str], known: Mapping[str, str]) -> WaveRow | RowProblem:
     values = [value.strip() for value in fields]
     if len(values) > 3 and any(values[3:]):
-        return RowProblem(number, f"{len(values)} columns instead of user, wave and date")
+        return RowProblem(
+            number, say("{count} columns instead of user, wave and date", count=len(values))
+        )
     username, wave, day = [*values, "", ""][:3]
     if not username:
-        return RowProblem(number, "the user is empty")
+        return RowProblem(number, say("the user is empty"))
     key = known.get(username.lower())
     if key is None:
-        return RowProblem(number, f"no user “{username}” in the directory import")
+        return RowProblem(
+            number, say("no user “{username}” in the directory import", username=username)
+        )
     if not wave:
-        return RowProblem(number, f"the wave for “{username}” is empty")
+        return RowProblem(number, say("the wave for “{username}” is empty", username=username))
     if len(wave) > MAX_WAVE_NAME:
-        return RowProblem(number, f"the wave's name is longer than {MAX_WAVE_NAME} characters")
+        return RowProblem(
+            number,
+            say("the wave's name is longer than {count} characters", count=MAX_WAVE_NAME),
+        )
     planned_for = None
     if day:
         planned_for = _date(day)
         if planned_for is None:
-            return RowProblem(number, f"“{day}” is not a date (2026-05-04 or 4.5.2026)")
+            return RowProblem(
+                number, say("“{day}” is not a date (2026-05-04 or 4.5.2026)", day=day)
+            )
     return WaveRow(number, username, key, wave, planned_for)
 
 
@@ -127,12 +137,16 @@ def _consistent(rows: list[WaveRow]) -> tuple[list[WaveRow], list[RowProblem]]:
         same = by_user[row.key]
         if len(same) > 1:
             numbers = ", ".join(str(r.row) for r in same)
-            problems.append(
-                RowProblem(row.row, f"“{row.username}” is a duplicate: rows {numbers}")
+            duplicate = say(
+                "“{username}” is a duplicate: rows {rows}", username=row.username, rows=numbers
             )
+            problems.append(RowProblem(row.row, duplicate))
         elif len(dates.get(row.wave, ())) > 1:
-            days = " and ".join(sorted(d.isoformat() for d in dates[row.wave]))
-            problems.append(RowProblem(row.row, f"the wave “{row.wave}” has two dates: {days}"))
+            days = ", ".join(sorted(d.isoformat() for d in dates[row.wave]))
+            dated = say(
+                "the wave “{wave}” has more than one date: {dates}", wave=row.wave, dates=days
+            )
+            problems.append(RowProblem(row.row, dated))
         else:
             good.append(row)
     return good, problems

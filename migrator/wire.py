@@ -24,6 +24,8 @@ from imapclient import imap_utf7
 from imapclient.datetime_util import datetime_to_INTERNALDATE
 from imapclient.exceptions import IMAPClientAbortError, IMAPClientError
 
+from migrator.text import say
+
 CHUNK = 1 << 20
 _SMALL = 1 << 16
 _LITERAL = re.compile(rb"\{(\d+)\}$")
@@ -162,7 +164,7 @@ def fetch_body_to_file(client: imapclient.IMAPClient, uid: int, out: BinaryIO) -
         while remaining:
             chunk = client._imap.read(min(CHUNK, remaining))
             if not chunk:
-                raise IMAPClientAbortError("socket error: EOF in the middle of a message")
+                raise _closed(say("the server closed the connection in the middle of a message"))
             out.write(chunk)
             remaining -= len(chunk)
         written.append(size)
@@ -252,7 +254,8 @@ def _fetch(
         if line.startswith(tag + b" "):
             status, _, text = line[len(tag) + 1 :].partition(b" ")
             if status.upper() != b"OK":
-                raise IMAPClientError(f"UID FETCH failed: {text.decode('utf-8', 'replace')}")
+                reason = text.decode("utf-8", "replace")
+                raise IMAPClientError(say("UID FETCH failed: {reason}", reason=reason))
             return
         if line.startswith(b"* BYE"):
             raise IMAPClientAbortError(line.decode("utf-8", "replace"))
@@ -349,15 +352,20 @@ def _record(imap, line: bytes, answers: dict[bytes, tuple[bytes, bytes]]) -> Non
 def _line(imap) -> bytes:
     line = imap.readline()
     if not line:
-        raise IMAPClientAbortError("socket error: EOF")
+        raise _closed(say("the server closed the connection"))
     return line.rstrip(b"\r\n")
 
 
 def _read_exactly(imap, size: int) -> bytes:
     data = imap.read(size)
     if len(data) != size:
-        raise IMAPClientAbortError("socket error: EOF in the middle of a literal")
+        raise _closed(say("the server closed the connection in the middle of an answer"))
     return data
+
+
+def _closed(reason: str) -> IMAPClientAbortError:
+    # migrator.connection drops the "socket error: " as it does imaplib's.
+    return IMAPClientAbortError("socket error: " + reason)
 
 
 def _new_tag() -> bytes:

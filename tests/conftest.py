@@ -10,6 +10,7 @@ import pytest
 from celery.contrib.testing.worker import start_worker
 from django.contrib.auth import get_user_model
 from django.test import Client
+from django.utils import translation
 
 from tests.servers import dovecot, redis, samba
 from wizard.celery import app as celery_app
@@ -24,6 +25,14 @@ def pytest_sessionstart(session) -> None:
 
 
 # --- servers, started once per test run -------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def installation_language_again():
+    """A German request leaves German active in the thread (LocaleMiddleware does not switch
+    back): the next test starts in the installation's language again."""
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(scope="session")

@@ -123,7 +123,7 @@ def test_a_message_cyrus_refuses_is_reported_with_its_answer_and_the_copy_goes_o
     inbox = report.folders[0]
     (problem,) = inbox.problems
     assert (problem.kind, problem.subject) == (ProblemKind.REJECTED, "Odd header")
-    assert problem.detail == "the target refused it: Message contains invalid header"
+    assert problem.detail == "The target refused it (Message contains invalid header)."
     assert (inbox.copied, inbox.failed) == (1, 1)
     assert report.verified and not report.complete
 

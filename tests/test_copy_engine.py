@@ -128,8 +128,8 @@ def test_non_mail_folders_are_left_out_with_the_reason(copied):
     for name in LEFT_OUT:
         assert report[name].status == FolderStatus.EXCLUDED
         assert report[name].target is None
-    assert report["Calendar"].reason == "holds calendar items, not mail"
-    assert report["Sync Issues/Conflicts"].reason == "holds synchronisation logs, not mail"
+    assert report["Calendar"].reason == "Holds calendar items, not mail."
+    assert report["Sync Issues/Conflicts"].reason == "Holds synchronisation logs, not mail."
 
 
 def test_messages_arrive_with_their_bytes_flags_keywords_and_internal_dates(
@@ -261,7 +261,7 @@ def test_messages_over_the_size_limit_are_skipped_and_reported(source_imap, targ
     report = copy(source_imap, target_imap, user, max_message_bytes=3000)
     (problem,) = folders(report)["INBOX"].problems
     assert problem.kind == ProblemKind.TOO_LARGE and problem.subject == "Big"
-    assert "more than the 3,000" in problem.detail
+    assert "more than the 3000 the copy may append" in problem.detail
     assert report.messages_copied == 1 and report.verified and not report.complete
 
 
@@ -291,7 +291,7 @@ def test_exclusions_and_rename_rules_apply(source_imap, target_imap):
     rules = FolderRules(exclude=(r"^Private$",), rename=((r"Old", r"Archive/Before 2020"),))
     report = copy(source_imap, target_imap, user, folder_rules=rules)
     plan = folders(report)
-    assert plan["Private"].reason == "excluded by the rule '^Private$'"
+    assert plan["Private"].reason == "Excluded by the rule '^Private$'."
     assert plan["Old/2019"].target == "INBOX.Archive.Before 2020.2019"
     assert plan["Old/2019"].copied == 1
 

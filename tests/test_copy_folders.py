@@ -123,7 +123,7 @@ def test_user_exclusions_are_regular_expressions():
         listing("/", "", "INBOX", "Old/2010", "Older"), CYRUS, FolderRules(exclude=(r"^Old/",))
     )
     assert [(p.source, p.excluded_because) for p in plans if p.excluded] == [
-        ("Old/2010", "excluded by the rule '^Old/'")
+        ("Old/2010", "Excluded by the rule '^Old/'.")
     ]
 
 

@@ -64,7 +64,7 @@ def test_cyrus_munging_and_repair_keep_the_identity_of_an_8bit_header():
 
 def test_repair_drops_nul_bytes_and_ends_lines_with_crlf():
     message = b"Subject: x\nFrom: a@b\n\nline\x00one\nline two\n"
-    assert content_issues(message) == ["NUL bytes", "bare line feeds"]
+    assert content_issues(message) == ["It holds NUL bytes.", "It has bare line feeds."]
     assert repair_message(message) == b"Subject: x\r\nFrom: a@b\r\n\r\nlineone\r\nline two\r\n"
     assert body_digest(message) == body_digest(repair_message(message))
 

@@ -36,9 +36,11 @@ def test_exchange_throttling_is_transient_with_its_backoff():
     answer = IMAPClientError(
         "fetch failed: Request is throttled. Suggested Backoff Time: 2500 milliseconds"
     )
-    throttled = refusal(answer, "the source server", "fetching")
+    throttled = refusal(answer, "source", "exchange.corp:993", "fetching")
     assert isinstance(throttled, Throttled) and throttled.backoff_seconds == 2.5
-    other = refusal(IMAPClientError("BAD Command Argument Error. 11"), "the source", "fetching")
+    other = refusal(
+        IMAPClientError("BAD Command Argument Error. 11"), "target", "i2n.corp:993", "fetching"
+    )
     assert isinstance(other, CommandRefused)
 
 

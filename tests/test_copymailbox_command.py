@@ -117,7 +117,7 @@ def test_a_dry_run_prints_the_plan_and_writes_nothing(user, source_imap, target_
     done = run(source_imap, target_imap, user, "--dry-run")
     assert done.returncode == 1  # nothing copied, nothing verified
     assert "Dry run: nothing was written." in done.stdout
-    assert "Projects/2024 -> INBOX.Projects.2024: 1 messages" in done.stdout
+    assert "Projects/2024 -> INBOX.Projects.2024: 1 message (" in done.stdout
     assert not target_imap.connect(user).folder_exists("INBOX.Projects.2024")
 
 

@@ -113,7 +113,7 @@ def test_an_admin_retries_the_failed_mailboxes(migration, admin_client):
 
     assert response.status_code == 302 and response.url == reverse("dashboard", args=[migration.pk])
     assert not MailboxCopy.objects.filter(state__in=[State.FAILED, State.NEEDS_ATTENTION]).exists()
-    assert AuditEntry.objects.get().detail == "4 mailboxes"
+    assert AuditEntry.objects.get().detail == "Mailboxes: 4"
 
 
 def test_an_admin_retries_one_user_as_a_delta_from_their_page(
@@ -147,4 +147,4 @@ def test_an_admin_switches_notifications_off_and_it_is_recorded(migration, admin
     assert (migration.notify_failures, migration.notify_finished, migration.notify_daily) == (
         True, True, False
     )
-    assert AuditEntry.objects.get().detail == "a daily summary while copies run: off"
+    assert AuditEntry.objects.get().detail == "Switched off: a daily summary while copies run"

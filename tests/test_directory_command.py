@@ -107,7 +107,7 @@ def test_plain_ldap_only_when_asked_and_with_a_warning(directory_server):
     result = importdirectory(*args, "--plain", password=directory_server.admin_password)
     assert result.returncode == 0, result.stderr
     assert "warning: plain LDAP" in result.stderr
-    assert result.stdout.splitlines()[-1].startswith("1 users, 3 groups, 2 contacts")
+    assert result.stdout.splitlines()[-1].startswith("1 user, 3 groups, 2 contacts")
 
 
 def test_insecure_skips_the_certificate_check(directory_server):

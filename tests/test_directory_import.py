@@ -243,10 +243,10 @@ def test_a_reimport_updates_lists_the_changes_and_keeps_the_admins_edits(
     changes = {(c["kind"], c["name"], c["text"]) for c in second.changes}
     assert changes == {
         ("kept_edit", "re.alice",
-         "kept your display name “Alice (Finance)”; the directory now says “Alice Renamed”"),
+         "display name: kept your “Alice (Finance)”; the directory now says “Alice Renamed”"),
         ("changed", "re.bob", "display name: “Bob Re” → “Robert Re”"),
-        ("changed", "re.bob", "aliases: (none) → bobby@example.com"),
-        ("changed", "re.bob", "disabled: no → yes"),
+        ("changed", "re.bob", "alias addresses: (none) → bobby@example.com"),
+        ("changed", "re.bob", "now disabled in the directory"),
         ("changed", "re.bob", "no longer in the group Re Outer"),
         ("removed", "re.carol", "is no longer in the directory (kept here)"),
         ("added", "re.dan", ""),

@@ -46,7 +46,7 @@ def test_a_good_file_is_stored_encrypted(admin_client, migration):
         (raw,) = cursor.fetchone()
     assert "Sommer2026!" not in raw
     entry = AuditEntry.objects.get(action="uploaded user passwords")
-    assert entry.detail == "2 passwords"
+    assert entry.detail == "Passwords: 2"
 
 
 def test_bad_rows_are_named_and_nothing_is_stored(admin_client, migration):
@@ -67,7 +67,7 @@ def test_the_admin_may_accept_the_good_rows(admin_client, migration):
     assert response.status_code == 302
     assert stored() == {"jdoe": "one"}
     assert AuditEntry.objects.get(action="uploaded user passwords").detail == (
-        "1 passwords, 1 bad rows left out"
+        "Passwords: 1, bad rows left out: 1"
     )
 
 
@@ -94,4 +94,4 @@ def test_all_passwords_are_purged_in_one_action(admin_client, admin_user, migrat
     assert stored() == {}
     assert not MailboxUser.objects.exclude(password="").exists()
     entry = AuditEntry.objects.get(action="purged the user passwords")
-    assert (entry.actor, entry.detail) == (admin_user, "2 passwords")
+    assert (entry.actor, entry.detail) == (admin_user, "Passwords: 2")

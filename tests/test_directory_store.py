@@ -73,7 +73,7 @@ def test_a_reimport_updates_what_changed_and_lists_it(migration):
     assert list(asmith.groups.all()) == []
     assert texts(changes) == [
         ("changed", "asmith", "display name: “Asmith” → “Anna Smith”"),
-        ("changed", "asmith", "aliases: asmith.alias@corp.example → anna@corp.example"),
+        ("changed", "asmith", "alias addresses: asmith.alias@corp.example → anna@corp.example"),
         ("changed", "asmith", "no longer in the group Sales"),
     ]
 
@@ -92,7 +92,7 @@ def test_a_reimport_keeps_what_the_admin_edited_and_says_so(migration, admin_use
     assert jdoe.directory_values["display_name"] == "J. Doe"
     assert texts(changes) == [
         ("kept_edit", "jdoe",
-         "kept your display name “John Doe (Sales)”; the directory now says “J. Doe”"),
+         "display name: kept your “John Doe (Sales)”; the directory now says “J. Doe”"),
     ]
 
 

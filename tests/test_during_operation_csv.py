@@ -45,7 +45,7 @@ def test_it_names_every_bad_row_and_keeps_the_good_ones_apart():
         "Row 2: no user “nobody” in the directory import",
         "Row 3: the wave for “bernd” is empty",
         "Row 4: “tomorrow” is not a date (2026-05-04 or 4.5.2026)",
-        "Row 5: the wave “Sales” has two dates: 2026-05-04 and 2026-05-05",
+        "Row 5: the wave “Sales” has more than one date: 2026-05-04, 2026-05-05",
         "Row 6: “anna” is a duplicate: rows 1, 6",
         "Row 7: 4 columns instead of user, wave and date",
     ]

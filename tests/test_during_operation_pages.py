@@ -78,7 +78,7 @@ def test_the_admin_groups_users_with_the_lists_and_the_helpdesk_only_reads(
     assert saved.status_code == 302
     assert list(sales.users.values_list("sam", flat=True)) == ["anna"]
     entry = AuditEntry.objects.get(action="grouped users into waves")
-    assert entry.detail == "anna → Sales"
+    assert entry.detail == "Into wave “Sales”: anna"
 
     readonly = helpdesk_client.get(url("waves", migration.pk))
     assert readonly.status_code == 200 and b"Sales" in readonly.content
@@ -143,7 +143,7 @@ def test_a_wave_list_with_bad_rows_stores_nothing_until_the_good_rows_are_accept
     }
     assert set(waves["Sales"].users.values_list("sam", flat=True)) == {"anna"}
     assert AuditEntry.objects.get(action="imported waves").detail == (
-        "2 users, 2 new waves, 1 bad rows left out"
+        "Users: 2, new waves: 2, bad rows left out: 1"
     )
 
 

@@ -150,4 +150,4 @@ def test_an_export_with_passwords_reads_back_as_the_same_accounts():
 
 def test_an_account_never_shows_its_password_in_repr():
     assert "pa,ss" not in repr(ACCOUNTS[0])
-    assert str(ACCOUNTS[0]) == "info@firma.example at pop3 pop.provider.example:995"
+    assert str(ACCOUNTS[0]) == "info@firma.example (pop3, pop.provider.example:995)"

@@ -405,6 +405,22 @@ def test_the_sign_off_link_opens_in_the_users_language_whatever_the_browser(corp
     assert english_words_in(text) == []
 
 
+def test_the_printout_is_in_the_users_language_whatever_the_staff_reads(corp, admin_client):
+    asmith = corp.mailbox_users.get(sam="asmith")
+    address = reverse("checklist", args=[corp.pk, asmith.pk])
+    page = admin_client.get(address, **ENGLISH)
+    assert "Outlook checklist" in visible_text(page)
+    printout = admin_client.get(address + "?print=1", **ENGLISH)
+    text = visible_text(printout)
+    assert printout["Content-Language"] == "de"
+    assert "Outlook-Checkliste" in text
+    assert "Den Intra2net Groupware Client auf dem PC installieren." in text
+    assert english_words_in(text) == []
+    jdoe = corp.mailbox_users.get(sam="jdoe")
+    english = admin_client.get(reverse("checklist", args=[corp.pk, jdoe.pk]) + "?print=1", **GERMAN)
+    assert english["Content-Language"] == "en"
+
+
 def test_without_a_language_of_their_own_the_link_speaks_the_organisations(corp, settings):
     jdoe = corp.mailbox_users.get(sam="jdoe")
     assert "Your move to the new mail server" in visible_text(

@@ -58,7 +58,7 @@ def test_an_mx_still_pointing_at_exchange_is_a_warning_listing_the_records(dns_s
     check = check_mx("still.example.test", "127.0.0.1", dns_server.host, dns_server.port)
     assert check.status == Status.WARNING
     assert "still goes to exchange.still.example.test" in check.sentence
-    assert "backup.example.test (preference 20)" in check.sentence
+    assert "(MX records: 10 exchange.still.example.test, 20 backup.example.test)" in check.sentence
 
 
 def test_a_domain_without_mx_is_a_warning(dns_server):

@@ -26,7 +26,7 @@ def fields(template: str) -> set[str]:
 
 
 def test_every_template_has_plain_fields_and_text_of_its_own():
-    found = [template for template, _, _ in templates()]
+    found = [template for template, *_ in templates()]
     assert "{host}:{port} accepts connections." in found
     for template in found:
         assert all(field.isidentifier() for field in fields(template)), template
@@ -36,7 +36,7 @@ def test_every_template_has_plain_fields_and_text_of_its_own():
 
 def test_every_template_has_its_german_with_the_same_fields():
     with translation.override("de"):
-        for template, _, _ in templates():
+        for template, *_ in templates():
             german = translation.gettext(template)
             assert german != template or template in ("Exchange",) or "{" in template, template
             assert fields(german) == fields(template), template
@@ -126,3 +126,28 @@ def test_a_real_preflight_run_reads_german_on_a_german_page(preflight_job, admin
     assert english_words_in(german) == []
     english = visible_text(admin_client.get(address, **ENGLISH))
     assert "Valid for localhost and trusted" in english and "Gültig" not in english
+
+
+def test_the_reading_that_explains_most_of_the_text_wins():
+    """"Gave up after {attempts} attempts: {error}" matches the whole text, swallowing the
+    next sentence into its error; read sentence by sentence, all of it is the engine's."""
+    lost = say("connection lost while logging in as {user}: {reason}", user="jdoe", reason="EOF.")
+    text = " ".join(
+        (say("Gave up after {attempts} attempts: {error}", attempts=3, error=lost),
+         say("Holds calendar items, not mail."))
+    )
+    with translation.override("de"):
+        assert recorded(text) == (
+            "Nach 3 Versuchen aufgegeben: die Verbindung brach bei der Anmeldung als jdoe ab: EOF. "
+            "Enthält Kalendereinträge, keine E-Mails."
+        )
+
+
+def test_a_number_with_a_fraction_follows_the_language():
+    text = say(
+        "Messages copied: {messages} ({size} MB) in {seconds} s.",
+        messages=1200, size="3.5", seconds="12.8",
+    )
+    with translation.override("de"):
+        assert "(3,5 MB)" in recorded(text) and "12,8 s" in recorded(text)
+        assert "1200" in recorded(text)

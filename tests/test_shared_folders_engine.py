@@ -51,7 +51,7 @@ def test_only_the_chosen_folders_are_planned_to_exactly_their_given_names():
         "Public Folders/Projekte/2024": "shared.Projekte.2024",
         "Public Folders/Kalender": "shared.Kalender",  # chosen: no non-mail rule applies
     }
-    assert plans["INBOX"].excluded_because == "not among the chosen folders"
+    assert plans["INBOX"].excluded_because == "Not among the chosen folders."
 
 
 def test_without_only_the_shared_namespace_stays_left_out():

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext, gettext_noop
 
+from migrator.text import say
 from wizard import copying, cutover, procedure
 from wizard.models import (
     AuditEntry,
@@ -49,6 +50,19 @@ def audit(migration, actor, action: str, *, subject: str = "", detail: str = "")
     )
 
 
+def _english(label) -> str:
+    """A label of the interface as an audit entry keeps it, for a `…_label` field of say()."""
+    with translation.override("en"):
+        return str(label)
+
+
+def server_text(server: ImapServer) -> str:
+    """The server as the audit log names it: "Exchange at mail.corp.example:993"."""
+    if server.role == ImapServer.Role.SOURCE:
+        return say("Exchange at {host}:{port}", host=server.host, port=server.port)
+    return say("Intra2net server at {host}:{port}", host=server.host, port=server.port)
+
+
 def create_migration(name: str, mode: str, actor) -> Migration:
     with transaction.atomic():
         migration = Migration.objects.create(name=name, mode=mode, created_by=actor)
@@ -56,7 +70,7 @@ def create_migration(name: str, mode: str, actor) -> Migration:
             migration,
             actor,
             gettext_noop("created the migration"),
-            detail=migration.get_mode_display(),
+            detail=Migration.Mode(mode).label,
         )
     return migration
 
@@ -65,10 +79,15 @@ def check_imap_server(server: ImapServer, actor) -> None:
     from wizard.tasks import run_imap_server_check
 
     with transaction.atomic():
-        ImapServer.objects.filter(
-            pk=server.pk
-        ).update(check_ok=None, check_message=gettext_noop("Checking…"))
-        audit(server.migration, actor, gettext_noop("checked the IMAP server"), detail=str(server))
+        ImapServer.objects.filter(pk=server.pk).update(
+            check_ok=None, check_message=gettext_noop("Checking…")
+        )
+        audit(
+            server.migration,
+            actor,
+            gettext_noop("checked the IMAP server"),
+            detail=server_text(server),
+        )
         transaction.on_commit(lambda: run_imap_server_check.delay(server.pk))
 
 
@@ -99,7 +118,7 @@ def save_directory_server(migration: Migration, values: dict, actor, check: str 
             migration,
             actor,
             gettext_noop("saved the directory connection"),
-            detail=f"{server.url} as {server.bind_user}",
+            detail=say("Server {url}, user {account}", url=server.url, account=server.bind_user),
         )
     return server
 
@@ -123,6 +142,25 @@ def start_directory_import(migration: Migration, actor):
     return job
 
 
+# The user's fields as the admin's form names them, for the audit log.
+USER_FIELD_LABELS = {
+    "selected": gettext_noop("Moves to the Intra2net server"),
+    "display_name": gettext_noop("Display name"),
+    "primary_address": gettext_noop("Primary address"),
+    "aliases": gettext_noop("Aliases"),
+    "source_login": gettext_noop("Login on Exchange"),
+    "target_login": gettext_noop("Login on the Intra2net server"),
+    "language": gettext_noop("Language of the sign-off link"),
+}
+
+
+def _audit_fields(user, actor, action: str, names) -> None:
+    """One entry per field, so that each field's label is said in the reader's language."""
+    for name in names or ("",):
+        detail = USER_FIELD_LABELS.get(name, name)
+        audit(user.migration, actor, action, subject=user.sam, detail=detail)
+
+
 def edit_mailbox_user(user, values: dict, actor) -> list[str]:
     """The admin's changes to one user; changed editable fields are remembered as edited so
     that a re-import keeps them. Returns the names of the fields that changed."""
@@ -141,13 +179,7 @@ def edit_mailbox_user(user, values: dict, actor) -> list[str]:
     user.edited_fields = sorted(edited)
     with transaction.atomic():
         user.save(update_fields=[*changed, "edited_fields"])
-        audit(
-            user.migration,
-            actor,
-            gettext_noop("edited a user"),
-            subject=user.sam,
-            detail=", ".join(changed),
-        )
+        _audit_fields(user, actor, gettext_noop("edited a user"), changed)
     return changed
 
 
@@ -160,13 +192,7 @@ def reset_mailbox_user(user, actor) -> None:
     user.edited_fields = []
     with transaction.atomic():
         user.save(update_fields=[*fields, "edited_fields"])
-        audit(
-            user.migration,
-            actor,
-            gettext_noop("reset a user to the directory's values"),
-            subject=user.sam,
-            detail=", ".join(fields),
-        )
+        _audit_fields(user, actor, gettext_noop("reset a user to the directory's values"), fields)
 
 
 def select_mailbox_users(migration: Migration, user_ids, selected: bool, actor) -> int:
@@ -178,7 +204,7 @@ def select_mailbox_users(migration: Migration, user_ids, selected: bool, actor) 
             migration,
             actor,
             gettext_noop("selected users") if selected else gettext_noop("deselected users"),
-            detail=f"{count} users",
+            detail=say("Users: {count}", count=count),
         )
     return count
 
@@ -192,7 +218,14 @@ def store_passwords(migration: Migration, rows, actor, *, skipped: int = 0) -> i
         user.password, user.password_set_at = by_id[user.pk], now
     with transaction.atomic():
         MailboxUser.objects.bulk_update(users, ["password", "password_set_at"], batch_size=500)
-        detail = f"{len(users)} passwords" + (f", {skipped} bad rows left out" if skipped else "")
+        if skipped:
+            detail = say(
+                "Passwords: {count}, bad rows left out: {skipped}",
+                count=len(users),
+                skipped=skipped,
+            )
+        else:
+            detail = say("Passwords: {count}", count=len(users))
         audit(migration, actor, gettext_noop("uploaded user passwords"), detail=detail)
     return len(users)
 
@@ -207,7 +240,7 @@ def purge_passwords(migration: Migration, actor) -> int:
             migration,
             actor,
             gettext_noop("purged the user passwords"),
-            detail=f"{count} passwords",
+            detail=say("Passwords: {count}", count=count),
         )
     return count
 
@@ -227,7 +260,7 @@ def check_target_accounts(migration: Migration, actor) -> int:
             migration,
             actor,
             gettext_noop("checked the accounts on the Intra2net server"),
-            detail=f"{count} users",
+            detail=say("Users: {count}", count=count),
         )
         transaction.on_commit(lambda: run_account_check.delay(migration.pk))
     return count
@@ -236,9 +269,19 @@ def check_target_accounts(migration: Migration, actor) -> int:
 # --- the procedure's steps, confirmations and background checks (issue 5) ---------------------
 
 
-def _step_audit(migration, actor, step: Step, what: str, note: str = "") -> None:
-    with translation.override("en"):
-        audit(migration, actor, f"{what} step {step.numbers} ({step.title})", detail=note)
+def _step_audit(migration, actor, step: Step, status: str, reopened: bool, note: str) -> None:
+    values = {"numbers_label": _english(step.numbers), "step_label": _english(step.title)}
+    if reopened:
+        action = say("reopened step {numbers_label} ({step_label})", **values)
+    elif status == StepState.Status.PENDING:
+        action = say("set step {numbers_label} ({step_label}) to pending", **values)
+    elif status == StepState.Status.IN_PROGRESS:
+        action = say("set step {numbers_label} ({step_label}) to in progress", **values)
+    elif status == StepState.Status.DONE:
+        action = say("set step {numbers_label} ({step_label}) to done", **values)
+    else:
+        action = say("set step {numbers_label} ({step_label}) to skipped", **values)
+    audit(migration, actor, action, detail=note)
 
 
 def set_step_status(migration: Migration, key: str, status: str, actor, note: str = "") -> None:
@@ -266,9 +309,7 @@ def set_step_status(migration: Migration, key: str, status: str, actor, note: st
                 "note": note or state.note,
             },
         )
-        with translation.override("en"):
-            what = "reopened" if reopened else f"set to {StepState.Status(status).label.lower()}:"
-        _step_audit(migration, actor, step, what, note)
+        _step_audit(migration, actor, step, status, reopened, note)
 
 
 def confirm(migration: Migration, key: str, actor) -> None:
@@ -320,8 +361,8 @@ def start_job(migration: Migration, kind: str, actor) -> Job:
         if running.exists():
             raise ActionRefused(gettext("This check is running already."))
         job = Job.objects.create(migration=migration, kind=kind, created_by=_label(actor))
-        with translation.override("en"):
-            audit(migration, actor, f"started: {job.get_kind_display()}")
+        check = _english(Job.Kind(kind).label)
+        audit(migration, actor, say("started: {check_label}", check_label=check))
         transaction.on_commit(lambda: task.delay(job.pk))
     return job
 
@@ -354,7 +395,7 @@ def start_copy(migration: Migration, actor) -> int:
             migration,
             actor,
             gettext_noop("started the copy"),
-            detail=f"{waiting} mailboxes waiting",
+            detail=say("Mailboxes waiting: {count}", count=waiting),
         )
         _dispatch(migration)
     return waiting
@@ -377,6 +418,14 @@ def resume_copy(migration: Migration, actor) -> None:
         _dispatch(migration)
 
 
+# What the audit log says when one mailbox is queued again, by the kind of copy.
+QUEUED = {
+    CopyRun.Kind.FULL: gettext_noop("queued a copy"),
+    CopyRun.Kind.PRESTAGE: gettext_noop("queued a pre-stage"),
+    CopyRun.Kind.DELTA: gettext_noop("queued a delta"),
+    CopyRun.Kind.FINAL: gettext_noop("queued a final delta"),
+    CopyRun.Kind.TRIAL: gettext_noop("queued a trial copy"),
+}
 RETRYABLE = (
     MailboxCopy.State.FAILED,
     MailboxCopy.State.NEEDS_ATTENTION,
@@ -394,13 +443,7 @@ def retry_mailbox(user: MailboxUser, actor, kind: str = CopyRun.Kind.FULL) -> bo
         )
         if changed:
             cutover.lift_planned(MailboxCopy.objects.filter(mailbox_user=user))
-            with translation.override("en"):
-                audit(
-                    user.migration,
-                    actor,
-                    f"queued a {CopyRun.Kind(kind).label.lower()}",
-                    subject=user.sam,
-                )
+            audit(user.migration, actor, QUEUED[kind], subject=user.sam)
             _dispatch(user.migration)
     return bool(changed)
 
@@ -416,7 +459,7 @@ def retry_failed(migration: Migration, actor) -> int:
             migration,
             actor,
             gettext_noop("retried the failed mailboxes"),
-            detail=f"{changed} mailboxes",
+            detail=say("Mailboxes: {count}", count=changed),
         )
         _dispatch(migration)
     return changed
@@ -430,7 +473,12 @@ def run_delta(migration: Migration, actor) -> int:
             .filter(state=MailboxCopy.State.DONE)
             .update(state=MailboxCopy.State.WAITING, run_kind=CopyRun.Kind.DELTA)
         )
-        audit(migration, actor, gettext_noop("started a delta copy"), detail=f"{changed} mailboxes")
+        audit(
+            migration,
+            actor,
+            gettext_noop("started a delta copy"),
+            detail=say("Mailboxes: {count}", count=changed),
+        )
         _dispatch(migration)
     return changed
 
@@ -461,14 +509,9 @@ def tick(user: MailboxUser, key: str, actor, *, by_link: bool = False) -> None:
             mailbox_user=user, key=key, defaults={"ticked_by": _label(actor), "by_link": by_link}
         )
         if created:
-            with translation.override("en"):
-                audit(
-                    user.migration,
-                    actor,
-                    gettext_noop("ticked"),
-                    subject=user.sam,
-                    detail=f"{entry.manual_step}. {entry.text}",
-                )
+            audit(
+                user.migration, actor, gettext_noop("ticked"), subject=user.sam, detail=_item(entry)
+            )
             cutover.complete_if_ticked(user, _label(actor))  # during operation: moved
 
 
@@ -476,14 +519,20 @@ def untick(user: MailboxUser, key: str, actor) -> None:
     entry = next(e for e in CHECKLIST if e.key == key)
     with transaction.atomic():
         if ChecklistTick.objects.filter(mailbox_user=user, key=key).delete()[0]:
-            with translation.override("en"):
-                audit(
-                    user.migration,
-                    actor,
-                    gettext_noop("unticked"),
-                    subject=user.sam,
-                    detail=f"{entry.manual_step}. {entry.text}",
-                )
+            audit(
+                user.migration,
+                actor,
+                gettext_noop("unticked"),
+                subject=user.sam,
+                detail=_item(entry),
+            )
+
+
+def _item(entry) -> str:
+    """A checklist item as the audit log names it: "Step 9: Open the user's Outlook…"."""
+    return say(
+        "Step {number}: {item_label}", number=entry.manual_step, item_label=_english(entry.text)
+    )
 
 
 def _label(actor) -> str:
@@ -493,6 +542,12 @@ def _label(actor) -> str:
 # --- the dashboard (issue 6) ------------------------------------------------------------------
 
 NOTIFICATION_FIELDS = ("notify_failures", "notify_finished", "notify_daily")
+# The switches as the audit log names them (the fields' verbose names).
+NOTIFICATION_LABELS = {
+    "notify_failures": gettext_noop("e-mail when a user's copy fails"),
+    "notify_finished": gettext_noop("e-mail when the whole copy is finished"),
+    "notify_daily": gettext_noop("a daily summary while copies run"),
+}
 
 
 def set_notifications(migration: Migration, switches: dict[str, bool], actor) -> list[str]:
@@ -508,15 +563,13 @@ def set_notifications(migration: Migration, switches: dict[str, bool], actor) ->
         Migration.objects.filter(pk=migration.pk).update(**{n: switches[n] for n in changed})
         for name in changed:
             setattr(migration, name, switches[name])
-        audit(
-            migration,
-            actor,
-            gettext_noop("changed the e-mail notifications"),
-            detail=", ".join(
-                f"{Migration._meta.get_field(n).verbose_name}: {'on' if switches[n] else 'off'}"
-                for n in changed
-            ),
-        )
+        for name in changed:  # one entry each: a switch's label is said in the reader's language
+            label = NOTIFICATION_LABELS[name]
+            if switches[name]:
+                detail = say("Switched on: {switch_label}", switch_label=label)
+            else:
+                detail = say("Switched off: {switch_label}", switch_label=label)
+            audit(migration, actor, gettext_noop("changed the e-mail notifications"), detail=detail)
     return changed
 
 
@@ -585,7 +638,9 @@ def save_shared_folder_settings(migration: Migration, prefix: str, identifier: s
             migration,
             actor,
             gettext_noop("changed the shared folder settings"),
-            detail=f"prefix “{prefix}”, groups as “{identifier}”",
+            detail=say(
+                "Prefix “{prefix}”, groups as “{identifier}”", prefix=prefix, identifier=identifier
+            ),
         )
     return renamed
 
@@ -622,7 +677,7 @@ def choose_shared_folders(migration: Migration, choices: dict[int, str | None], 
             actor,
             gettext_noop("chose the public folders to copy"),
             detail=", ".join(f"{r.name} → {r.target_name}" for r in chosen)[:2000]
-            or "none",
+            or gettext_noop("no folder"),
         )
     return len(chosen)
 
@@ -644,15 +699,17 @@ def grant_shared_folder(folders, group: DirectoryGroup, rights: str, actor) -> i
                     "applied_message": "",
                 },
             )
-        with translation.override("en"):
-            audit(
-                group.migration,
-                actor,
-                gettext_noop("shared folders with a group"),
-                subject=group.name,
-                detail=f"{SharedFolderGrant.Rights(rights).label}: "
-                + ", ".join(f.target_name or f.name for f in folders)[:2000],
-            )
+        audit(
+            group.migration,
+            actor,
+            gettext_noop("shared folders with a group"),
+            subject=group.name,
+            detail=say(
+                "Rights “{rights_label}” on {folders}",
+                rights_label=_english(SharedFolderGrant.Rights(rights).label),
+                folders=", ".join(f.target_name or f.name for f in folders)[:2000],
+            ),
+        )
     return len(folders)
 
 
@@ -684,7 +741,7 @@ def start_shared_folder_copy(migration: Migration, actor) -> int:
             migration,
             actor,
             gettext_noop("started the copy of the shared folders"),
-            detail=f"{count} folders",
+            detail=say("Folders: {count}", count=count),
         )
         transaction.on_commit(lambda: run_shared_folder_copy.delay(migration.pk))
     return count
@@ -706,7 +763,7 @@ def apply_shared_folder_rights(migration: Migration, actor) -> int:
             migration,
             actor,
             gettext_noop("set the rights on the shared folders"),
-            detail=f"{count} rights",
+            detail=say("Rights: {count}", count=count),
         )
         transaction.on_commit(lambda: run_shared_folder_grants.delay(migration.pk))
     return count
@@ -731,7 +788,7 @@ def add_outlook_folders(migration: Migration, entries: list[tuple[str, str]], ac
             migration,
             actor,
             gettext_noop("listed public folders to move through Outlook"),
-            detail=f"{len(entries)} folders, {added} new",
+            detail=say("Folders: {count}, new: {added}", count=len(entries), added=added),
         )
     return added
 
@@ -758,8 +815,12 @@ def withdraw_shared_folder_signoff(folder: SharedFolder, actor) -> None:
         if SharedFolder.objects.filter(pk=folder.pk, signed_off_at__isnull=False).update(
             signed_off_by="", signed_off_at=None
         ):
-            audit(folder.migration, actor, gettext_noop("withdrew the sign-off of a shared folder"),
-                  detail=folder.name)
+            audit(
+                folder.migration,
+                actor,
+                gettext_noop("withdrew the sign-off of a shared folder"),
+                detail=folder.name,
+            )
 
 
 def remove_shared_folder(folder: SharedFolder, actor) -> None:
@@ -813,9 +874,15 @@ def save_fetch_accounts(
                     setattr(row, name, value)
                 row.save()
                 updated += 1
-        detail = f"{added} added, {updated} updated" + (
-            f", {skipped} bad rows left out" if skipped else ""
-        )
+        if skipped:
+            detail = say(
+                "Added: {added}, updated: {updated}, bad rows left out: {skipped}",
+                added=added,
+                updated=updated,
+                skipped=skipped,
+            )
+        else:
+            detail = say("Added: {added}, updated: {updated}", added=added, updated=updated)
         audit(migration, actor, gettext_noop("saved mail fetching accounts"), detail=detail)
     return added, updated
 
@@ -845,7 +912,7 @@ def check_fetch_logins(migration: Migration, actor) -> int:
             migration,
             actor,
             gettext_noop("tested the mail fetching logins"),
-            detail=f"{count} accounts",
+            detail=say("Accounts: {count}", count=count),
         )
         transaction.on_commit(lambda: run_fetch_login_checks.delay(migration.pk))
     return count
@@ -870,13 +937,16 @@ def save_wave(migration: Migration, name: str, planned_for, actor, wave: Wave | 
         others = others.exclude(pk=wave.pk)
     if not name or others.exists():
         raise ActionRefused(
-            gettext("There is a wave called “%(name)s” already.") % {"name": name} if name
+            gettext("There is a wave called “%(name)s” already.") % {"name": name}
+            if name
             else gettext("A wave needs a name.")
         )
     with transaction.atomic():
         if wave is None:
             wave = Wave.objects.create(
-                migration=migration, name=name, planned_for=planned_for,
+                migration=migration,
+                name=name,
+                planned_for=planned_for,
                 order=Wave.objects.filter(migration=migration).count(),
             )
             what = gettext_noop("created a wave")
@@ -884,7 +954,11 @@ def save_wave(migration: Migration, name: str, planned_for, actor, wave: Wave | 
             Wave.objects.filter(pk=wave.pk).update(name=name, planned_for=planned_for)
             wave.name, wave.planned_for = name, planned_for
             what = gettext_noop("changed a wave")
-        audit(migration, actor, what, detail=f"{name}, {planned_for or 'no date'}")
+        if planned_for:
+            detail = say("“{wave}”, planned for {date}", wave=name, date=planned_for)
+        else:
+            detail = say("“{wave}”, no date", wave=name)
+        audit(migration, actor, what, detail=detail)
     return wave
 
 
@@ -897,7 +971,7 @@ def delete_wave(wave: Wave, actor) -> int:
             wave.migration,
             actor,
             gettext_noop("deleted a wave"),
-            detail=f"{wave.name}, {count} users",
+            detail=say("“{wave}”, users: {count}", wave=wave.name, count=count),
         )
     return count
 
@@ -917,14 +991,16 @@ def assign_waves(migration: Migration, assignments: dict[int, int | None], actor
         for user in changed:
             user.wave_id = assignments[user.pk]
         MailboxUser.objects.bulk_update(changed, ["wave"], batch_size=500)
-        audit(
-            migration,
-            actor,
-            gettext_noop("grouped users into waves"),
-            detail="; ".join(
-                f"{u.sam} → {waves[u.wave_id].name if u.wave_id else 'no wave'}" for u in changed
-            )[:2000],
-        )
+        into: dict[int | None, list[str]] = {}
+        for user in changed:
+            into.setdefault(user.wave_id, []).append(user.sam)
+        for wave_id, names in into.items():  # one entry for each wave the users went into
+            users = ", ".join(names)[:2000]
+            if wave_id is None:
+                detail = say("Out of their wave: {users}", users=users)
+            else:
+                detail = say("Into wave “{wave}”: {users}", users=users, wave=waves[wave_id].name)
+            audit(migration, actor, gettext_noop("grouped users into waves"), detail=detail)
     return len(changed)
 
 
@@ -946,15 +1022,24 @@ def import_waves(migration: Migration, wave_file, actor, *, skipped: int = 0) ->
                 created += 1
             elif planned_for and wave.planned_for != planned_for:
                 Wave.objects.filter(pk=wave.pk).update(planned_for=planned_for)
-        users = {u.pk: u for u in MailboxUser.objects.filter(
-            migration=migration, pk__in=[int(row.key) for row in wave_file.rows]
-        )}
+        users = {
+            u.pk: u
+            for u in MailboxUser.objects.filter(
+                migration=migration, pk__in=[int(row.key) for row in wave_file.rows]
+            )
+        }
         for row in wave_file.rows:
             users[int(row.key)].wave_id = existing[row.wave.lower()].pk
         MailboxUser.objects.bulk_update(users.values(), ["wave"], batch_size=500)
-        detail = f"{len(users)} users, {created} new waves" + (
-            f", {skipped} bad rows left out" if skipped else ""
-        )
+        if skipped:
+            detail = say(
+                "Users: {count}, new waves: {created}, bad rows left out: {skipped}",
+                count=len(users),
+                created=created,
+                skipped=skipped,
+            )
+        else:
+            detail = say("Users: {count}, new waves: {created}", count=len(users), created=created)
         audit(migration, actor, gettext_noop("imported waves"), detail=detail)
     return created, len(users)
 
@@ -968,13 +1053,16 @@ def save_sync_settings(
             scheduled_deltas=scheduled_deltas, bandwidth_cap_kb=bandwidth_cap_kb
         )
         migration.scheduled_deltas, migration.bandwidth_cap_kb = scheduled_deltas, bandwidth_cap_kb
-        cap = f"at most {bandwidth_cap_kb} KB/s per worker" if bandwidth_cap_kb else "no cap"
-        audit(
-            migration,
-            actor,
-            gettext_noop("changed the delta copy settings"),
-            detail=f"nightly delta {'on' if scheduled_deltas else 'off'}, {cap}",
-        )
+        rate = bandwidth_cap_kb
+        if scheduled_deltas and rate:
+            detail = say("Nightly delta on, at most {rate} KB/s per worker", rate=rate)
+        elif scheduled_deltas:
+            detail = say("Nightly delta on, no cap")
+        elif rate:
+            detail = say("Nightly delta off, at most {rate} KB/s per worker", rate=rate)
+        else:
+            detail = say("Nightly delta off, no cap")
+        audit(migration, actor, gettext_noop("changed the delta copy settings"), detail=detail)
 
 
 def prestage(migration: Migration, users, actor) -> int:
@@ -983,19 +1071,26 @@ def prestage(migration: Migration, users, actor) -> int:
     _require_during_operation(migration)
     with transaction.atomic():
         copying.ensure_copy_rows(migration)
-        changed = _copies(migration).filter(
-            mailbox_user__in=users,
-            mailbox_user__selected=True,
-            phase__in=(Phase.PLANNED, Phase.PRESTAGING),
-            state__in=(MailboxCopy.State.WAITING, *cutover.IDLE),
-        ).update(phase=Phase.PRESTAGING, state=MailboxCopy.State.WAITING,
-                 run_kind=CopyRun.Kind.PRESTAGE)
+        changed = (
+            _copies(migration)
+            .filter(
+                mailbox_user__in=users,
+                mailbox_user__selected=True,
+                phase__in=(Phase.PLANNED, Phase.PRESTAGING),
+                state__in=(MailboxCopy.State.WAITING, *cutover.IDLE),
+            )
+            .update(
+                phase=Phase.PRESTAGING,
+                state=MailboxCopy.State.WAITING,
+                run_kind=CopyRun.Kind.PRESTAGE,
+            )
+        )
         if changed:
             audit(
                 migration,
                 actor,
                 gettext_noop("started a pre-stage"),
-                detail=f"{changed} mailboxes",
+                detail=say("Mailboxes: {count}", count=changed),
             )
             _dispatch(migration)
     return changed
@@ -1005,22 +1100,30 @@ def queue_deltas(migration: Migration, users, actor) -> int:
     """A delta copy for each of these users who is in sync and not being copied now."""
     _require_during_operation(migration)
     with transaction.atomic():
-        changed = _copies(migration).filter(
-            mailbox_user__in=users,
-            mailbox_user__selected=True,
-            phase=Phase.IN_SYNC,
-            state__in=cutover.IDLE,
-        ).update(state=MailboxCopy.State.WAITING, run_kind=CopyRun.Kind.DELTA,
-                 remove_deleted=False)
+        changed = (
+            _copies(migration)
+            .filter(
+                mailbox_user__in=users,
+                mailbox_user__selected=True,
+                phase=Phase.IN_SYNC,
+                state__in=cutover.IDLE,
+            )
+            .update(
+                state=MailboxCopy.State.WAITING, run_kind=CopyRun.Kind.DELTA, remove_deleted=False
+            )
+        )
         if changed:
             audit(
                 migration,
                 actor,
                 gettext_noop("queued delta copies"),
-                detail=f"{changed} mailboxes",
+                detail=say("Mailboxes: {count}", count=changed),
             )
             _dispatch(migration)
     return changed
+
+
+NIGHTLY = gettext_noop("the nightly schedule")  # who queues the nightly delta copies
 
 
 def queue_scheduled_deltas() -> int:
@@ -1030,7 +1133,7 @@ def queue_scheduled_deltas() -> int:
         mode=Migration.Mode.DURING_OPERATION, scheduled_deltas=True
     )
     for migration in migrations:
-        count += queue_deltas(migration, migration.mailbox_users.all(), "the nightly schedule")
+        count += queue_deltas(migration, migration.mailbox_users.all(), NIGHTLY)
     return count
 
 
@@ -1056,8 +1159,11 @@ def queue_delta(user: MailboxUser, actor, *, remove_deleted: bool = False) -> No
     with transaction.atomic():
         changed = MailboxCopy.objects.filter(
             pk=copy.pk, phase=copy.phase, state__in=cutover.IDLE
-        ).update(state=MailboxCopy.State.WAITING, run_kind=CopyRun.Kind.DELTA,
-                 remove_deleted=remove_deleted)
+        ).update(
+            state=MailboxCopy.State.WAITING,
+            run_kind=CopyRun.Kind.DELTA,
+            remove_deleted=remove_deleted,
+        )
         if not changed:
             raise ActionRefused(
                 gettext("%(user)s is being copied, paused or waits already.") % {"user": user}
@@ -1111,8 +1217,12 @@ def start_cutover(user: MailboxUser, actor) -> None:
     with transaction.atomic():
         changed = MailboxCopy.objects.filter(
             pk=copy.pk, phase=Phase.IN_SYNC, state__in=cutover.IDLE
-        ).update(phase=Phase.CUTTING_OVER, state=MailboxCopy.State.WAITING,
-                 run_kind=CopyRun.Kind.DELTA, remove_deleted=False)
+        ).update(
+            phase=Phase.CUTTING_OVER,
+            state=MailboxCopy.State.WAITING,
+            run_kind=CopyRun.Kind.DELTA,
+            remove_deleted=False,
+        )
         if not changed:
             if copy.phase != Phase.IN_SYNC:
                 raise ActionRefused(
@@ -1139,17 +1249,21 @@ def confirm_cutover(user: MailboxUser, key: str, actor) -> None:
     if item.status == "done":
         return
     if not item.confirmable:
-        raise ActionRefused(gettext("Confirm the cutover's items in their order: %(next)s") % {
-            "next": next(
-                i.entry.text for i in cutover.cutover_items(user, copy) if i.status != "done"
-            )
-        })
+        raise ActionRefused(
+            gettext("Confirm the cutover's items in their order: %(next)s")
+            % {
+                "next": next(
+                    i.entry.text for i in cutover.cutover_items(user, copy) if i.status != "done"
+                )
+            }
+        )
     with transaction.atomic():
         if key == "routing":
             changed = MailboxCopy.objects.filter(
                 pk=copy.pk, phase=Phase.CUTTING_OVER, state__in=cutover.IDLE
-            ).update(state=MailboxCopy.State.WAITING, run_kind=CopyRun.Kind.FINAL,
-                     remove_deleted=False)
+            ).update(
+                state=MailboxCopy.State.WAITING, run_kind=CopyRun.Kind.FINAL, remove_deleted=False
+            )
             if not changed:
                 raise ActionRefused(
                     gettext("%(user)s is being copied now; wait until that has finished.")
@@ -1170,8 +1284,9 @@ def run_final_delta(user: MailboxUser, actor) -> None:
         )
     with transaction.atomic():
         changed = MailboxCopy.objects.filter(
-            pk=copy.pk, phase=Phase.CUTTING_OVER, state__in=(*cutover.IDLE,
-                                                             MailboxCopy.State.PAUSED)
+            pk=copy.pk,
+            phase=Phase.CUTTING_OVER,
+            state__in=(*cutover.IDLE, MailboxCopy.State.PAUSED),
         ).update(state=MailboxCopy.State.WAITING, run_kind=CopyRun.Kind.FINAL)
         if not changed:
             raise ActionRefused(gettext("%(user)s is being copied now.") % {"user": user})
@@ -1201,7 +1316,8 @@ def finish_cutover(user: MailboxUser, actor, *, accept_problems: bool = False) -
             gettext(
                 "The final delta copy did not finish (%(why)s). Fix the problem and run it "
                 "again: mail that reached Exchange before the switch would be missing."
-            ) % {"why": final.error or final.get_outcome_display()}
+            )
+            % {"why": final.error or final.get_outcome_display()}
         )
     if final.outcome == CopyRun.Outcome.INCOMPLETE and not accept_problems:
         raise ActionRefused(
@@ -1226,12 +1342,13 @@ def cancel_cutover(user: MailboxUser, actor) -> None:
         raise ActionRefused(
             gettext(
                 "%(user)s's mail already goes to the Intra2net server: finish the cutover instead."
-            ) % {"user": user}
+            )
+            % {"user": user}
         )
     with transaction.atomic():
-        changed = MailboxCopy.objects.filter(
-            mailbox_user=user, phase=Phase.CUTTING_OVER
-        ).update(phase=Phase.IN_SYNC)
+        changed = MailboxCopy.objects.filter(mailbox_user=user, phase=Phase.CUTTING_OVER).update(
+            phase=Phase.IN_SYNC
+        )
         if not changed:
             raise ActionRefused(gettext("%(user)s is not cutting over.") % {"user": user})
         user.cutover_ticks.all().delete()

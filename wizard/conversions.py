@@ -23,6 +23,7 @@ from django.conf import settings
 from migrator.address_conversion import convert_file
 from migrator.errors import MigratorError
 from migrator.internal_addresses import AddressMap
+from migrator.text import say
 
 KEEP_SECONDS = 3600
 SESSION_KEY = "address_conversions"
@@ -45,7 +46,8 @@ def convert_uploads(
 ) -> tuple[str, dict]:
     """Convert every upload (an unreadable one gets an error, the others still convert) and
     keep the results; returns the token and the report, shaped like `convertaddresses
-    --report`: `{"files": [...]}` with `"error"` for a file that could not be read."""
+    --report`: `{"files": [...]}` with `"error"` for a file that could not be read. The report
+    keeps the engine's English; pages show it through wizard.recorded."""
     remove_expired()
     token = secrets.token_urlsafe(18)
     folder = root() / token
@@ -57,7 +59,9 @@ def convert_uploads(
         name = safe_name(upload.name)
         try:
             if name.lower() in written:
-                raise MigratorError(f"another file is named {name} too; it was not converted")
+                raise MigratorError(
+                    say("another file is named {name} too; it was not converted", name=name)
+                )
             conversion = convert_file(name, upload.data, addresses, allow_suffix=allow_suffix)
         except MigratorError as e:
             files.append({"name": name, "replaced": 0, "unresolved": [], "error": str(e)})

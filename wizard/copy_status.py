@@ -31,6 +31,7 @@ from django.utils.translation import gettext, gettext_lazy, pgettext_lazy
 from wizard import units
 from wizard.cutover import phase_text
 from wizard.models import ChecklistTick, MailboxCopy, MailboxUser, Migration
+from wizard.recorded import recorded
 from wizard.steps import CHECKLIST, CHECKLIST_KEYS
 
 State = MailboxCopy.State
@@ -285,7 +286,7 @@ class Row:
     def error(self) -> str:
         if not (self.copy and self.copy.last_error):
             return ""
-        return first_sentence(gettext(self.copy.last_error))
+        return first_sentence(recorded(self.copy.last_error))
 
     # --- the row's cells as text: much cheaper here than in template filters, 50 rows a poll
 
@@ -324,7 +325,7 @@ class Row:
 
     @cached_property
     def last_error(self) -> str:
-        return gettext(self.copy.last_error) if self.copy and self.copy.last_error else ""
+        return recorded(self.copy.last_error) if self.copy and self.copy.last_error else ""
 
     @cached_property
     def retryable(self) -> bool:

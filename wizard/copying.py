@@ -92,7 +92,9 @@ def start_run(copy: MailboxCopy) -> CopyRun:
     ).update(
         outcome=CopyRun.Outcome.FAILED,
         finished_at=timezone.now(),
-        error="Its worker stopped in the middle (crashed or killed); another one went on.",
+        error=gettext_noop(
+            "Its worker stopped in the middle (crashed or killed); another one went on."
+        ),
     )
     return CopyRun.objects.create(
         mailbox_user_id=copy.mailbox_user_id, kind=copy.run_kind, worker=socket.gethostname()

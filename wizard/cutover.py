@@ -86,7 +86,7 @@ def run_finished(copy: MailboxCopy, kind: str, outcome: str) -> None:
     copies = MailboxCopy.objects.filter(pk=copy.pk)
     copies.update(last_delta_at=timezone.now())
     if copies.filter(phase__in=(Phase.PLANNED, Phase.PRESTAGING)).update(phase=Phase.IN_SYNC):
-        _note(user, WORKER, "pre-staged the mailbox: in sync")
+        _note(user, WORKER, gettext_noop("pre-staged the mailbox: in sync"))
         return
     if not copies.filter(phase=Phase.CUTTING_OVER).exists():
         return
@@ -105,7 +105,7 @@ def open_checklist(user: MailboxUser, label: str) -> bool:
     )
     if changed:
         _tick(user, "verified", label)
-        _note(user, label, "finished the cutover: the Outlook checklist opens")
+        _note(user, label, gettext_noop("finished the cutover: the Outlook checklist opens"))
         complete_if_ticked(user, label)
     return bool(changed)
 
@@ -119,7 +119,7 @@ def complete_if_ticked(user: MailboxUser, label: str) -> bool:
         phase=Phase.DONE
     )
     if changed:
-        _note(user, label, "completed the move: the checklist is done")
+        _note(user, label, gettext_noop("completed the move: the checklist is done"))
     return bool(changed)
 
 

@@ -9,10 +9,10 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
 from migrator.directory import DirectorySnapshot, DirectoryUser, EntriesRead
+from migrator.text import say
 from wizard.languages import supported_language
 from wizard.models import (
     DirectoryContact,
@@ -26,13 +26,16 @@ from wizard.models import (
 BATCH = 500
 MAX_CHANGES = 2000  # listed one by one; the counts hold the rest
 
+# The fields as the stored list of changes names them: English written with say(), shown in the
+# reader's language by wizard.recorded. No single word ("name"): a value could be that word.
 LABELS = {
-    "sam": _("account name"), "upn": _("user principal name"), "display_name": _("display name"),
-    "given_name": _("first name"), "surname": _("last name"),
-    "primary_address": _("primary address"), "aliases": _("aliases"),
-    "x500": _("X500 addresses"), "disabled": _("disabled"),
-    "source_login": _("login on Exchange"), "target_login": _("login on the Intra2net server"),
-    "mail": _("address"), "name": _("name"), "language": _("language of the sign-off link"),
+    "sam": say("account name"), "upn": say("user principal name"),
+    "display_name": say("display name"), "given_name": say("first name"),
+    "surname": say("last name"), "primary_address": say("primary address"),
+    "aliases": say("alias addresses"), "x500": say("X500 addresses"),
+    "source_login": say("login on Exchange"), "target_login": say("login on the Intra2net server"),
+    "mail": say("e-mail address"), "name": say("name in the directory"),
+    "language": say("language of the sign-off link"),
 }
 
 
@@ -145,19 +148,18 @@ def _update_user(row: MailboxUser, values: dict, changes: Changes) -> bool:
                 changed = True
             if name in row.edited_fields:
                 if before != new and getattr(row, name) != new:
-                    changes.add(
-                        "kept_edit", "user", row.sam,
-                        f"kept your {LABELS[name]} {_show(getattr(row, name))}; the directory "
-                        f"now says {_show(new)}",
+                    kept = say(
+                        "{label}: kept your {mine}; the directory now says {theirs}",
+                        label=LABELS[name], mine=_show(getattr(row, name)), theirs=_show(new),
                     )
+                    changes.add("kept_edit", "user", row.sam, kept)
                 continue
         old = getattr(row, name)
         if old != new:
             setattr(row, name, new)
             changed = True
             if name != "dn":
-                changes.add("changed", "user", values["sam"],
-                            f"{LABELS[name]}: {_show(old)} → {_show(new)}")
+                changes.add("changed", "user", values["sam"], _changed(name, old, new))
     return changed
 
 
@@ -225,8 +227,7 @@ def _assign(row, values: dict, changes: Changes, subject: str, name: str) -> boo
             setattr(row, field_name, new)
             changed = True
             if field_name in ("name", "mail", "aliases", "x500"):
-                changes.add("changed", subject, name,
-                            f"{LABELS.get(field_name, field_name)}: {_show(old)} → {_show(new)}")
+                changes.add("changed", subject, name, _changed(field_name, old, new))
     return changed
 
 
@@ -251,11 +252,12 @@ def _store_memberships(migration, snapshot, users: dict, groups: dict, changes: 
     names = dict(DirectoryGroup.objects.filter(migration=migration).values_list("id", "name"))
     for user_id, group_id in sorted(new, key=lambda pair: (sams[pair[0]], names[pair[1]])):
         if user_id in known_before:
-            changes.add("changed", "user", sams[user_id], f"now in the group {names[group_id]}")
+            changes.add("changed", "user", sams[user_id],
+                        say("now in the group {group}", group=names[group_id]))
     for user_id, group_id in sorted(gone, key=lambda pair: (sams[pair[0]], names[pair[1]])):
         if user_id in present:
             changes.add("changed", "user", sams[user_id],
-                        f"no longer in the group {names[group_id]}")
+                        say("no longer in the group {group}", group=names[group_id]))
     by_group: dict[int, list[int]] = {}
     for user_id, group_id in gone:
         by_group.setdefault(group_id, []).append(user_id)
@@ -266,12 +268,18 @@ def _store_memberships(migration, snapshot, users: dict, groups: dict, changes: 
     )
 
 
+def _changed(name: str, old, new) -> str:
+    if name == "disabled" and new:
+        return say("now disabled in the directory")
+    if name == "disabled":
+        return say("enabled in the directory again")
+    return say("{label}: {old} → {new}", label=LABELS[name], old=_show(old), new=_show(new))
+
+
 def _show(value) -> str:
     if isinstance(value, list):
-        return ", ".join(value) if value else "(none)"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    return f"“{value}”" if value else "(empty)"
+        return ", ".join(value) if value else say("(none)")
+    return f"“{value}”" if value else say("(empty)")
 
 
 class ImportProgressRecorder:

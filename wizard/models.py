@@ -800,7 +800,7 @@ class FetchAccount(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.login} at {self.protocol} {self.host}:{self.port}"
+        return f"{self.login} ({self.protocol}, {self.host}:{self.port})"  # no words: any language
 
 
 # --- migration during operation: waves and each user's cutover (issue 7) ----------------------

@@ -1,17 +1,19 @@
 """Text kept as written in English (a check's sentence, a worker's error, an audit entry) in
-the reader's language. The engine writes its sentences with migrator.text.say: the template of a
-finished sentence is found again by matching, its German said with the same values, and values
-that are sentences of the engine themselves are said in German too. Other values (a host, a
-folder, a user) stay as they are, except a field whose name ends in `_label`: it holds a label of
-the interface (a step's title, a status) and is looked up in the catalogue."""
+the reader's language. A text the catalogue has (a gettext_noop) is translated as such. The
+engine writes its sentences with migrator.text.say: the template of a finished sentence is found
+again by matching, its German said with the same values, and values that are sentences of the
+engine themselves are said in German too. Other values (a host, a folder, a user) stay as they
+are, except a field whose name ends in `_label`: it holds a label of the interface (a step's
+title, a status) and is looked up in the catalogue."""
 
 from __future__ import annotations
 
 import ast
 import re
 import string
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
+from typing import NamedTuple
 
 from django.utils import formats
 from django.utils.translation import get_language, gettext
@@ -20,7 +22,8 @@ import migrator
 import wizard
 
 SOURCES = (Path(migrator.__file__).parent, Path(wizard.__file__).parent)
-DECIMAL = re.compile(r"\d+\.\d+")
+# A number with a fraction, alone or before its unit ("3.5", "3.5 GB", "0.8 MB/s"), as a value.
+DECIMAL = re.compile(r"(\d+\.\d+)((?: ?[A-Za-z%/]{1,5})?)")
 # Between the sentences of a text joined from several: after a full stop, before a capital.
 SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"“(])")
 
@@ -28,47 +31,81 @@ SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"“(])")
 def recorded(text: str) -> str:
     if not text or not isinstance(text, str) or (get_language() or "en").startswith("en"):
         return text
-    said = _said(text)
-    if said is not None:
-        return said
+    translated = gettext(text)
+    if translated != text:
+        return translated
+    whole = _reading(text)
     parts = SENTENCE_BREAK.split(text)
-    if len(parts) > 1 and any(_said(part) is not None for part in parts):
+    if len(parts) > 1 and sum(_explained(part) for part in parts) > _explained(text):
         return " ".join(recorded(part) for part in parts)
-    return gettext(text)
+    return _say(whole) if whole else text
 
 
-def _said(text: str) -> str | None:
-    """The text in the reader's language if the engine wrote it with say(), else None."""
-    for template, pattern, anchor in templates():
+class Reading(NamedTuple):
+    """A text read as a say() of `template` with `values`; `explained` counts the characters of
+    literal template text in it, its values' own readings included."""
+
+    explained: int
+    template: str
+    values: tuple[tuple[str, str], ...]
+
+
+@lru_cache(maxsize=20_000)
+def _reading(text: str) -> Reading | None:
+    """The reading of the text that explains most of it: "the source server {server}" and
+    "{server} refused {doing}: {reason}" may both match, and the second, whose values are
+    sentences of the engine too, is the one the engine wrote."""
+    best = None
+    for template, pattern, anchor, literal in templates():
         if anchor not in text:
             continue
         match = pattern.fullmatch(text)
-        if match:
-            values = {
-                name: gettext(value) if name.endswith("_label") else _value(value)
-                for name, value in match.groupdict().items()
-            }
-            return gettext(template).format(**values)
-    return None
+        if match is None:
+            continue
+        values = tuple(match.groupdict().items())
+        explained = literal + sum(
+            _explained(value) for name, value in values if not name.endswith("_label")
+        )
+        if best is None or explained > best.explained:
+            best = Reading(explained, template, values)
+    return best
+
+
+def _explained(text: str) -> int:
+    reading = _reading(text)
+    return reading.explained if reading else 0
+
+
+def _say(reading: Reading) -> str:
+    values = {
+        name: gettext(value) if name.endswith("_label") else _value(value)
+        for name, value in reading.values
+    }
+    return gettext(reading.template).format(**values)
 
 
 def _value(value: str) -> str:
-    said = _said(value)
-    if said is not None:
-        return said
-    return formats.number_format(value) if DECIMAL.fullmatch(value) else value
+    reading = _reading(value)
+    if reading:
+        return _say(reading)
+    decimal = DECIMAL.fullmatch(value)
+    if decimal:
+        return formats.number_format(decimal[1]) + decimal[2]
+    return value
 
 
 @cache
-def templates() -> list[tuple[str, re.Pattern, str]]:
-    """(template, its pattern, its longest literal part) of every say() in the code, the most
-    specific first."""
+def templates() -> list[tuple[str, re.Pattern, str, int]]:
+    """(template, its pattern, its longest literal part, the length of its literal text) of
+    every say() in the code."""
     found = {template for folder in SOURCES for template in _templates_in(folder)}
-    literals = {t: [part for part, *_ in string.Formatter().parse(t)] for t in found}
-    return [
-        (template, _pattern(template), max(literals[template], key=len))
-        for template in sorted(found, key=lambda t: (-len("".join(literals[t])), t))
-    ]
+    entries = []
+    for template in sorted(found):
+        literals = [part for part, *_ in string.Formatter().parse(template)]
+        entries.append(
+            (template, _pattern(template), max(literals, key=len), len("".join(literals)))
+        )
+    return entries
 
 
 def _templates_in(folder: Path):

@@ -28,6 +28,7 @@ from migrator.shared_folders import (
     TargetLayout,
     target_name,
 )
+from migrator.text import say
 from wizard.models import Migration, SharedFolder, SharedFolderGrant, SharedFolderSetup
 
 State = SharedFolderSetup.State
@@ -45,8 +46,10 @@ def setup_of(migration: Migration) -> SharedFolderSetup:
 def idle_or_stale() -> Q:
     """Setups that may be moved to a busy state now."""
     stale = timezone.now() - STALE_AFTER
-    return ~Q(state__in=BUSY) | Q(heartbeat_at__lt=stale) | Q(
-        heartbeat_at__isnull=True, started_at__lt=stale
+    return (
+        ~Q(state__in=BUSY)
+        | Q(heartbeat_at__lt=stale)
+        | Q(heartbeat_at__isnull=True, started_at__lt=stale)
     )
 
 
@@ -76,9 +79,7 @@ def status_of(migration: Migration) -> dict:
             chosen_count=Count(counted, filter=chosen),
             copied_count=Count(counted, filter=chosen & folders(verified=True, failed=0)),
             outlook_count=Count(counted, filter=outlook),
-            signed_off_count=Count(
-                counted, filter=outlook & folders(signed_off_at__isnull=False)
-            ),
+            signed_off_count=Count(counted, filter=outlook & folders(signed_off_at__isnull=False)),
         )
         .first()
     )
@@ -134,7 +135,11 @@ def store_listing(
     imap_folders(setup.migration).exclude(name__in=found).update(found=False, chosen=False)
     if listing.found:
         spaces = ", ".join(f"“{prefix}”" for prefix in listing.namespaces)
-        sentence = f"Exchange shows the public namespace {spaces} with {len(found)} folders."
+        sentence = say(
+            "Exchange shows the public namespace {namespaces}; folders found: {count}.",
+            namespaces=spaces,
+            count=len(found),
+        )
     else:
         sentence = gettext_noop(
             "Exchange shows no public namespace over IMAP: move the public folders through "
@@ -214,7 +219,7 @@ class CopyProgress:
                 migration_id=self.migration_id, kind=SharedFolder.Kind.IMAP, chosen=True
             )
             chosen.exclude(name__in=names).update(
-                verified=False, result="not found on Exchange any more"
+                verified=False, result=say("Not found on Exchange any more.")
             )
         elif isinstance(event, FolderStarted):
             self.pending["messages_done"] += event.already_present
@@ -247,7 +252,6 @@ class CopyProgress:
 
 
 def record_folder(migration_id: int, result: EngineFolderResult) -> None:
-    status = result.status.value if result.status != FolderStatus.COPIED else ""
     SharedFolder.objects.filter(
         migration_id=migration_id, kind=SharedFolder.Kind.IMAP, name=result.source
     ).update(
@@ -256,8 +260,17 @@ def record_folder(migration_id: int, result: EngineFolderResult) -> None:
         skipped=result.skipped,
         failed=result.failed,
         verified=None if result.verification is None else result.verification.ok,
-        result="; ".join(part for part in (status, result.reason) if part)[:500],
+        result=_result_text(result)[:500],
     )
+
+
+def _result_text(result: EngineFolderResult) -> str:
+    """What the folder's row says besides its counts: why it failed, or its notes."""
+    if result.status == FolderStatus.FAILED:
+        return say("Failed: {reason}", reason=result.reason) if result.reason else say("Failed.")
+    if result.status == FolderStatus.STOPPED:
+        return " ".join(part for part in (say("Stopped before the end."), result.reason) if part)
+    return result.reason
 
 
 def record_copy(setup: SharedFolderSetup, report: CopyReport) -> None:
@@ -351,7 +364,11 @@ def finish(setup: SharedFolderSetup, note: str = "") -> str:
         state = State.DONE
     message = setup.message if setup.state != State.GRANTING else ""
     if refused:
-        note = f"{refused} rights could not be set. {note}".strip()
+        note = " ".join(
+            part
+            for part in (say("Rights that could not be set: {count}.", count=refused), note)
+            if part
+        )
     SharedFolderSetup.objects.filter(pk=setup.pk).update(
         state=state,
         message=" ".join(part for part in (message, note) if part)[:500],

@@ -40,7 +40,9 @@ STEPS: tuple[Step, ...] = (
         requires=("accounts",),
     ),
     Step(
-        "routing", "28.2", _("Mail routing during the migration"),
+        # Translators: the section of the manual's chapter; the German manual has it as 30.2.
+        "routing", _("28.2"),
+        _("Mail routing during the migration"),
         _("The Intra2net server receives all mail and forwards whole domains to Exchange; Exchange "
         "sends through it. Each user's mail moves over at their cutover."),
         requires=("servers",), during_operation_only=True,

@@ -26,6 +26,7 @@ from migrator.shared_folders import (
     grant_access,
     list_shared_folders,
 )
+from migrator.text import say
 from wizard import actions, copying, cutover, directory_store, jobs, shared_folder_store
 from wizard.engine_inputs import (
     account_logins,
@@ -242,17 +243,20 @@ def mailbox_check(job: Job) -> list[Check]:
             checked_at=timezone.now(),
         )
         jobs.count_one(job)
+    name = say("IMAP logins on Exchange")
     if failed:
         return [
             Check(
-                "IMAP logins on Exchange",
+                name,
                 Status.FAIL,
-                f"{failed} of {len(users)} mailboxes cannot be opened; see the list.",
+                say(
+                    "{failed} of {total} mailboxes cannot be opened; see the list.",
+                    failed=failed,
+                    total=len(users),
+                ),
             )
         ]
-    return [
-        Check("IMAP logins on Exchange", Status.PASS, f"All {len(users)} mailboxes can be opened.")
-    ]
+    return [Check(name, Status.PASS, say("All {total} mailboxes can be opened.", total=len(users)))]
 
 
 @shared_task
@@ -351,7 +355,7 @@ def set_shared_folder_rights(setup: SharedFolderSetup, inputs) -> str:
             "The Intra2net server has no IMAP ACL: set the rights listed below by hand."
         )
     shared_folder_store.record_grants(list(zip((row for row, _ in pending), results, strict=True)))
-    return f"{len(results)} rights set." if all(r.ok for r in results) else ""
+    return say("Rights set: {count}.", count=len(results)) if all(r.ok for r in results) else ""
 
 
 @shared_task

@@ -17,25 +17,26 @@ from wizard.steps import CHECKLIST
 
 pytestmark = pytest.mark.e2e
 
-ME, SOMEBODY_ELSE = 2, 3  # positions in the demo's list of links (ordered by account name)
-
 
 def test_a_user_ticks_their_own_items_and_reaches_nobody_elses(
     page: Page, site: Site, app_db: sqlite3.Connection, demo_migration: int
 ):
     users = app_db.execute(
-        "SELECT id, display_name, primary_address FROM wizard_mailboxuser "
+        "SELECT id, display_name, primary_address, language FROM wizard_mailboxuser "
         "WHERE migration_id = ? AND selected ORDER BY sam", (demo_migration,)
     ).fetchall()
     links = site.credentials["signoff_links"]
     assert len(links) == len(users) == 24
-    (my_id, my_name, _), (their_id, their_name, _) = users[ME], users[SOMEBODY_ELSE]
+    # Mine: the first link (they are ordered by account name) whose user reads English;
+    # somebody else's: the next.
+    me = next(n for n, (*_, language) in enumerate(users) if language == "en")
+    (my_id, my_name, *_), (their_id, their_name, *_) = users[me], users[me + 1]
 
-    page.goto(links[ME])
+    page.goto(links[me])
     expect(page.locator("h1")).to_have_text("Your move to the new mail server")
     expect(page.locator("p.lead")).to_contain_text(f"Hello {my_name}")
     text = page.locator("main").inner_text()
-    for user_id, name, address in users:
+    for user_id, name, address, _ in users:
         if user_id != my_id:
             assert name not in text and address not in text, name
     hrefs = page.locator("a[href]").evaluate_all("links => links.map(a => a.pathname)")
@@ -59,7 +60,7 @@ def test_a_user_ticks_their_own_items_and_reaches_nobody_elses(
     assert response.status == 302 and response.headers["location"].startswith(url("login"))
 
     # My link altered to name them: refused, whether opened or posted to.
-    token = links[ME].rstrip("/").rsplit("/", 1)[1]
+    token = links[me].rstrip("/").rsplit("/", 1)[1]
     for forged in (names(token, their_id), token[:-2] + ("AA" if token[-2:] != "AA" else "BB")):
         response = page.goto(url("signoff", forged))
         assert response.status == 403

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.views.decorators.http import require_http_methods, require_POST
 
+from migrator.text import say
 from wizard import actions
 from wizard.models import MailboxUser
 from wizard.roles import admin_required, staff_required
@@ -40,18 +41,22 @@ def _user(migration_id: int, user_id: int) -> MailboxUser:
 def checklist(request, migration_id: int, user_id: int):
     user = _user(migration_id, user_id)
     link = request.build_absolute_uri(reverse("signoff", args=[make_signoff_token(user.pk)]))
-    return render(
-        request,
-        "checklist/checklist.html",
-        {
-            **checklist_context(user),
-            "migration": user.migration,
-            "signoff_link": link,
-            "link_days": settings.SIGNOFF_LINK_DAYS,
-            "signoff_language": signoff_language(user),
-            "printing": "print" in request.GET,
-        },
-    )
+    language, printing = signoff_language(user), "print" in request.GET
+    context = {
+        **checklist_context(user),
+        "migration": user.migration,
+        "signoff_link": link,
+        "link_days": settings.SIGNOFF_LINK_DAYS,
+        "signoff_language": language,
+        "printing": printing,
+    }
+    if not printing:
+        return render(request, "checklist/checklist.html", context)
+    # The printout is handed to the user: it speaks their language, like their link.
+    with translation.override(language):
+        response = render(request, "checklist/checklist.html", context)
+    response["Content-Language"] = language
+    return response
 
 
 @staff_required
@@ -88,7 +93,7 @@ def signoff(request, token: str):
     except SignoffLinkInvalid as e:
         return render(request, "checklist/signoff_invalid.html", {"reason": str(e)}, status=403)
     user = get_object_or_404(MailboxUser.objects.select_related("migration"), pk=user_id)
-    label = f"{user.display_name or user.sam} (own sign-off link)"
+    label = say("{name} (own sign-off link)", name=user.display_name or user.sam)
     if request.method == "POST":
         if "language" in request.POST:
             chosen = request.POST["language"]

@@ -88,11 +88,12 @@ def connection(request, migration_id: int):
         try:
             tested = _test_connection(values, server)
         except MigratorError as e:
-            form.add_error(None, _("The connection does not work: %(error)s.") % {"error": e})
+            error = recorded(str(e))
+            form.add_error(None, _("The connection does not work: %(error)s.") % {"error": error})
         else:
             if "save" in request.POST:
                 actions.save_directory_server(migration, values, request.user, check=tested)
-                messages.success(request, _("Saved. %(result)s") % {"result": tested})
+                messages.success(request, _("Saved. %(result)s") % {"result": recorded(tested)})
                 return redirect("directory", migration.pk)
     return render(request, "directory/connection.html", {
         "migration": migration, "form": form, "server": server, "tested": tested,
@@ -200,7 +201,7 @@ def user(request, migration_id: int, user_id: int):
     return render(request, "directory/user.html", {
         "migration": row.migration, "row": row, "form": form,
         "directory_values": [
-            (directory_store.LABELS.get(name, name), row.directory_values.get(name))
+            (recorded(directory_store.LABELS.get(name, name)), row.directory_values.get(name))
             for name in row.edited_fields
         ],
         "default_language": get_language_info(settings.LANGUAGE_CODE)["name_translated"],

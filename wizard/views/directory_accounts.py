@@ -49,7 +49,7 @@ def passwords(request, migration_id: int):
     users = MailboxUser.objects.filter(migration=migration, selected=True, in_directory=True)
     source = ImapServer.objects.filter(migration=migration, role=ImapServer.Role.SOURCE).first()
     return render(request, "directory/passwords.html", {
-        "migration": migration, "form": form, "problems": problems,
+        "migration": migration, "form": form, "problems": [recorded(str(p)) for p in problems],
         "good_rows": len(form.parsed.rows) if form.parsed else 0,
         "selected": users.count(),
         "with_password": users.filter(password_set_at__isnull=False).count(),

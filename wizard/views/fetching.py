@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_noop, ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from migrator.fetching import write_fetch_accounts_csv
@@ -153,7 +153,8 @@ def export(request, migration_id: int):
     migration = get_object_or_404(Migration, pk=migration_id)
     with_passwords = request.method == "POST" and request.POST.get("passwords") == "1"
     if with_passwords:
-        actions.audit(migration, request.user, "exported the mail fetching accounts with passwords")
+        action = gettext_noop("exported the mail fetching accounts with passwords")
+        actions.audit(migration, request.user, action)
     text = write_fetch_accounts_csv(
         (fetch_account(row) for row in FetchAccount.objects.filter(migration=migration)),
         include_passwords=with_passwords,

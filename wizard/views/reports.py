@@ -15,6 +15,7 @@ from django.utils import timezone, translation
 
 from wizard import copy_status, procedure, results
 from wizard.models import Migration
+from wizard.recorded import recorded
 from wizard.roles import staff_required
 from wizard.steps import STEPS
 
@@ -22,7 +23,11 @@ from wizard.steps import STEPS
 @staff_required
 def users_csv(request, migration_id: int):
     migration = get_object_or_404(Migration, pk=migration_id)
-    return _csv(results.user_results(migration), results.USER_FIELDS, migration, "users")
+    rows = (
+        {**row, "last_error": recorded(row["last_error"])}
+        for row in results.user_results(migration)
+    )
+    return _csv(rows, results.USER_FIELDS, migration, "users")
 
 
 @staff_required
@@ -35,7 +40,14 @@ def users_json(request, migration_id: int):
 def folders_csv(request, migration_id: int):
     migration = get_object_or_404(Migration, pk=migration_id)
     rows = (
-        {**row, "problems": "; ".join(results.problem_text(p) for p in row["problems"])}
+        {
+            **row,
+            "left_out": recorded(row["left_out"]),
+            "problems": "; ".join(
+                results.problem_text({**p, "detail": recorded(p.get("detail", ""))})
+                for p in row["problems"]
+            ),
+        }
         for row in results.folder_results(migration)
     )
     return _csv(rows, results.FOLDER_FIELDS, migration, "folders")

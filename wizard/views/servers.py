@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
+from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_POST
 
 from wizard import actions
@@ -27,5 +28,10 @@ def save_server(request, migration_id: int, role: str):
         return render_step(request, migration, "servers", 400, **forms)
     with transaction.atomic():
         server = form.save()
-        actions.audit(migration, request.user, "saved the IMAP server", detail=str(server))
+        actions.audit(
+            migration,
+            request.user,
+            gettext_noop("saved the IMAP server"),
+            detail=actions.server_text(server),
+        )
     return redirect("step", migration.pk, "servers")

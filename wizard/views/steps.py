@@ -8,9 +8,10 @@ from django.db.models import Count, Q, Sum
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 from django.views.decorators.http import require_http_methods, require_POST
 
+from migrator.text import say
 from wizard import actions, procedure
 from wizard.forms import (
     CopySettingsForm,
@@ -171,8 +172,12 @@ def copy_settings(request, migration_id: int):
         actions.audit(
             migration,
             request.user,
-            "changed the copy settings",
-            detail=f"{migration.parallel_copies} at once, up to {migration.max_message_mb} MB",
+            gettext_noop("changed the copy settings"),
+            detail=say(
+                "Mailboxes at once: {count}, messages up to {size} MB",
+                count=migration.parallel_copies,
+                size=migration.max_message_mb,
+            ),
         )
         return redirect("step", migration.pk, "copy")
     return render_step(request, migration, "copy", 400, copy_form=form)
@@ -194,7 +199,7 @@ def mail_flow_settings(request, migration_id: int):
     form = MailFlowForm(request.POST, instance=migration)
     if form.is_valid():
         form.save()
-        actions.audit(migration, request.user, "changed the mail flow settings")
+        actions.audit(migration, request.user, gettext_noop("changed the mail flow settings"))
         return redirect("step", migration.pk, "mail_flow")
     return render_step(request, migration, "mail_flow", 400, mail_flow_form=form)
 

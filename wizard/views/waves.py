@@ -121,7 +121,7 @@ def edit(request, migration_id: int, wave_id: int):
         _act(request, actions.save_wave, migration, data["name"], data["planned_for"],
              request.user, wave)
     else:
-        messages.error(request, "A wave needs a name, and the date must be a date.")
+        messages.error(request, _("A wave needs a name, and the date must be a date."))
     return redirect("waves", migration.pk)
 
 
@@ -195,7 +195,8 @@ def upload(request, migration_id: int):
     parsed = form.parsed
     if parsed.problems and not form.cleaned_data["accept_good_rows"]:
         return render_page(
-            request, migration, 400, upload_form=form, problems=parsed.problems,
+            request, migration, 400, upload_form=form,
+            problems=[recorded(str(p)) for p in parsed.problems],
             good_rows=len(parsed.rows),
         )
     created, placed = actions.import_waves(

@@ -6,7 +6,8 @@ Replaces Exchange's internal addresses (legacyExchangeDN, X500, IMCEAEX) in Outl
 --json` prints, or else from the directory imported in the wizard (the most recent migration,
 or --migration ID). Each INPUT is written to DIR under the same name; the report is JSON:
 `{"files": [{"name", "kind", "replaced", "unresolved": [...], "replacements": [...]}]}`, an
-unreadable file has `"error"` instead.
+unreadable file has `"error"` instead. The report is in English whatever the language; the
+lines for the admin on stdout and stderr are in the language of the installation.
 
 Exit status: 0 when every address was resolved, 1 when some stayed as they were, 2 when an
 input could not be read (one line on stderr per file; the others are still converted) or the
@@ -26,6 +27,8 @@ from django.utils.translation import gettext as _
 from migrator.address_conversion import convert_file
 from migrator.errors import MigratorError
 from migrator.internal_addresses import AddressMap, build_address_map
+from migrator.text import say
+from wizard.recorded import recorded
 
 EXIT_UNRESOLVED = 1
 EXIT_UNREADABLE = 2
@@ -38,23 +41,34 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("inputs", nargs="+", metavar="INPUT", help=".vcf, .ics or .csv files")
-        parser.add_argument("--output-dir", required=True, metavar="DIR",
-                            help="where the converted files go, under their own names")
+        parser.add_argument(
+            "--output-dir",
+            required=True,
+            metavar="DIR",
+            help="where the converted files go, under their own names",
+        )
         source = parser.add_mutually_exclusive_group()
-        source.add_argument("--directory", metavar="FILE",
-                            help="the JSON printed by “importdirectory --json”")
-        source.add_argument("--migration", type=int, metavar="ID",
-                            help="use the directory imported in this migration (default: the "
-                                 "most recent one)")
+        source.add_argument(
+            "--directory", metavar="FILE", help="the JSON printed by “importdirectory --json”"
+        )
+        source.add_argument(
+            "--migration",
+            type=int,
+            metavar="ID",
+            help="use the directory imported in this migration (default: the most recent one)",
+        )
         parser.add_argument("--report", metavar="FILE", help="write the JSON report here")
-        parser.add_argument("--exact-only", action="store_true",
-                            help="never match a DN while ignoring Exchange's -<hex> suffix")
+        parser.add_argument(
+            "--exact-only",
+            action="store_true",
+            help="never match a DN while ignoring Exchange's -<hex> suffix",
+        )
 
     def handle(self, *args, **options):
         try:
             addresses = self._addresses(options)
         except MigratorError as e:
-            self._fail(f"convertaddresses: {e}")
+            self._fail(f"convertaddresses: {recorded(str(e))}")
         output = Path(options["output_dir"])
         output.mkdir(parents=True, exist_ok=True)
         files, unreadable, unresolved = [], False, False
@@ -81,22 +95,29 @@ class Command(BaseCommand):
         target = output / path.name
         try:
             if path.name in written:
-                raise MigratorError(f"another input is named {path.name} too; it was not written")
+                raise MigratorError(
+                    say("another input is named {name} too; it was not written", name=path.name)
+                )
             if target.exists() and target.resolve() == path.resolve():
-                raise MigratorError("the output directory is where the input is; choose another")
+                raise MigratorError(
+                    say("the output directory is where the input is; choose another")
+                )
             try:
                 data = path.read_bytes()
             except OSError as e:
-                raise MigratorError(f"cannot be read ({e.strerror or e})") from None
+                raise MigratorError(
+                    say("cannot be read ({reason})", reason=e.strerror or e)
+                ) from None
             conversion = convert_file(path.name, data, addresses, allow_suffix=not exact)
         except MigratorError as e:
-            self.stderr.write(f"convertaddresses: {path}: {e}")
+            self.stderr.write(f"convertaddresses: {path}: {recorded(str(e))}")
             return {"name": path.name, "replaced": 0, "unresolved": [], "error": str(e)}
         target.write_bytes(conversion.data)
         written.add(path.name)
         report = conversion.report
         self.stdout.write(
-            _("%(name)s: %(replaced)d replaced, %(unresolved)d unresolved") % {
+            _("%(name)s: %(replaced)d replaced, %(unresolved)d unresolved")
+            % {
                 "name": report.name,
                 "replaced": report.replaced,
                 "unresolved": len(report.unresolved),
@@ -104,12 +125,12 @@ class Command(BaseCommand):
         )
         for replacement in report.suffix_matches:
             self.stdout.write(
-                f"  {replacement.where}: {replacement.address} ("
+                f"  {recorded(replacement.where)}: {replacement.address} ("
                 + _("matched without Exchange's suffix: please check")
                 + ")"
             )
         for item in report.unresolved:
-            self.stdout.write(f"  {item.where}: {item.address}: {item.reason}")
+            self.stdout.write(f"  {recorded(item.where)}: {item.address}: {recorded(item.reason)}")
         return report.to_json()
 
     def _addresses(self, options) -> AddressMap:
@@ -118,9 +139,13 @@ class Command(BaseCommand):
             try:
                 directory = json.loads(path.read_text(encoding="utf-8-sig"))
             except OSError as e:
-                raise MigratorError(f"cannot read {path}: {e.strerror or e}") from None
+                raise MigratorError(
+                    say("cannot read {path}: {reason}", path=path, reason=e.strerror or e)
+                ) from None
             except ValueError as e:
-                raise MigratorError(f"{path} is not JSON: {e}") from None
+                raise MigratorError(
+                    say("{path} is not JSON: {problem}", path=path, problem=e)
+                ) from None
             return build_address_map(directory)
         return build_address_map(_imported_directory(options["migration"]))
 
@@ -137,16 +162,26 @@ def _imported_directory(migration_id: int | None) -> dict:
 
     migrations = Migration.objects.all()
     migration = (
-        migrations.filter(pk=migration_id).first() if migration_id is not None
+        migrations.filter(pk=migration_id).first()
+        if migration_id is not None
         else migrations.order_by("-created_at", "-pk").first()
     )
+    if migration is None and migration_id is not None:
+        raise MigratorError(
+            say(
+                "no migration {number} in the database; give --directory FILE instead",
+                number=migration_id,
+            )
+        )
     if migration is None:
-        which = f"no migration {migration_id}" if migration_id is not None else "no migration"
-        raise MigratorError(f"{which} in the database; give --directory FILE instead")
+        raise MigratorError(say("no migration in the database; give --directory FILE instead"))
     directory = directory_json(migration)
     if not directory["users"]:
         raise MigratorError(
-            f"the migration “{migration}” has no imported directory; import it in the wizard "
-            "or give --directory FILE"
+            say(
+                "the migration “{name}” has no imported directory; import it in the wizard or "
+                "give --directory FILE",
+                name=migration,
+            )
         )
     return directory

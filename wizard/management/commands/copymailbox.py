@@ -2,7 +2,8 @@
 
 A thin command line over `migrator.copy.copy_mailbox`; it uses no database. Exit status 0 when
 everything was copied and verified, 1 when the copy finished but messages that should have
-been copied were skipped or failed (or it was stopped), 2 when it could not run.
+been copied were skipped or failed (or it was stopped), 2 when it could not run. What it prints
+for a person is in the language of the settings (DEFAULT_LANGUAGE); `--json` stays English.
 """
 
 from __future__ import annotations
@@ -17,6 +18,9 @@ import time
 from typing import NoReturn
 
 from django.core.management.base import BaseCommand
+from django.utils import formats
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext, pgettext
 
 from migrator.copy import copy_mailbox
 from migrator.endpoints import Credentials, ImapEndpoint, LoginMode, parse_imap_url
@@ -25,6 +29,9 @@ from migrator.folders import FolderRules
 from migrator.options import CopyOptions
 from migrator.progress import BatchDone, FolderFinished, FolderStarted, ProgressEvent, Retrying
 from migrator.report import CopyReport, FolderResult, FolderStatus, Severity
+from migrator.text import say
+from wizard.recorded import recorded
+from wizard.results import PROBLEM_LABELS
 
 ADMIN_MODES = {"plain": LoginMode.ADMIN_PLAIN, "master": LoginMode.ADMIN_MASTER}
 
@@ -137,7 +144,7 @@ class Command(BaseCommand):
         stop = _StopOnSignal()
         progress = None if as_json else _PrintedProgress(self.stderr)
         if opts["insecure"]:
-            self.stderr.write("warning: --insecure: TLS certificates are not verified")
+            self.stderr.write(_("warning: --insecure: TLS certificates are not verified"))
         try:
             report = copy_mailbox(
                 source,
@@ -159,7 +166,7 @@ class Command(BaseCommand):
         sys.exit(0 if report.complete else 1)
 
     def _fail(self, message: str, as_json: bool) -> NoReturn:
-        self.stderr.write(f"copymailbox: {message}")
+        self.stderr.write(f"copymailbox: {recorded(message)}")
         if as_json:
             self.stdout.write(json.dumps({"error": message}, ensure_ascii=False))
         sys.exit(2)
@@ -175,15 +182,17 @@ def _inputs(opts: dict) -> tuple[ImapEndpoint, ImapEndpoint, Credentials, Creden
     for rule in opts["map"]:
         pattern, equals, replacement = rule.partition("=")
         if not equals or not pattern or not replacement:
-            raise BadArguments(f"--map {rule!r}: write SRC=DST")
+            raise BadArguments(say("--map {rule}: write SRC=DST.", rule=repr(rule)))
         _compile(pattern, "--map")
         renames.append((pattern, replacement))
     if opts["max_size"] is not None and opts["max_size"] <= 0:
-        raise BadArguments("--max-size must be a positive number of bytes")
+        raise BadArguments(say("The option --max-size must be a positive number of bytes."))
     if opts["connections"] < 1 or opts["batch_messages"] < 1:
-        raise BadArguments("--connections and --batch-messages must be at least 1")
+        raise BadArguments(
+            say("The options --connections and --batch-messages must be at least 1.")
+        )
     if opts["max_bytes_per_second"] is not None and opts["max_bytes_per_second"] <= 0:
-        raise BadArguments("--max-bytes-per-second must be a positive number")
+        raise BadArguments(say("The option --max-bytes-per-second must be a positive number."))
     options = CopyOptions(
         folder_rules=FolderRules(exclude=tuple(opts["exclude"]), rename=tuple(renames)),
         max_message_bytes=opts["max_size"],
@@ -202,7 +211,19 @@ def _credentials(opts: dict, side: str) -> Credentials:
     variable = opts[f"{side}_password_env"]
     password = os.environ.get(variable)
     if not password:
-        raise BadArguments(f"the variable {variable} (the {side} password) is not set or empty")
+        if side == "source":
+            raise BadArguments(
+                say(
+                    "The variable {variable} (the source password) is not set or empty.",
+                    variable=variable,
+                )
+            )
+        raise BadArguments(
+            say(
+                "The variable {variable} (the target password) is not set or empty.",
+                variable=variable,
+            )
+        )
     admin = opts[f"{side}_admin"]
     if not admin:
         return Credentials(opts[f"{side}_user"], password)
@@ -219,7 +240,14 @@ def _compile(pattern: str, option: str) -> None:
     try:
         re.compile(pattern)
     except re.error as e:
-        raise BadArguments(f"{option} {pattern!r} is no regular expression: {e}") from None
+        raise BadArguments(
+            say(
+                "{option} {pattern} is no regular expression: {reason}",
+                option=option,
+                pattern=repr(pattern),
+                reason=str(e),
+            )
+        ) from None
 
 
 class _StopOnSignal:
@@ -257,79 +285,136 @@ class _PrintedProgress:
             self.totals[event.source] = (event.to_copy, 0)
             if event.to_copy:
                 self.out.write(
-                    f"{event.source}: {event.messages} messages, {event.already_present} on "
-                    f"the target already, {event.to_copy} to copy"
+                    ngettext(
+                        "%(folder)s: %(messages)d message, %(present)d on the target already, "
+                        "%(to_copy)d to copy",
+                        "%(folder)s: %(messages)d messages, %(present)d on the target already, "
+                        "%(to_copy)d to copy",
+                        event.messages,
+                    )
+                    % {
+                        "folder": event.source,
+                        "messages": event.messages,
+                        "present": event.already_present,
+                        "to_copy": event.to_copy,
+                    }
                 )
         elif isinstance(event, BatchDone) and event.copied:
             to_copy, copied = self.totals.get(event.source, (0, 0))
             self.totals[event.source] = (to_copy, copied + event.copied)
             if time.monotonic() - self.last_line >= 1.0:
                 self.last_line = time.monotonic()
-                self.out.write(f"{event.source}: copied {copied + event.copied}/{to_copy}")
+                self.out.write(
+                    _("%(folder)s: copied %(copied)d/%(total)d")
+                    % {"folder": event.source, "copied": copied + event.copied, "total": to_copy}
+                )
         elif isinstance(event, Retrying):
             self.out.write(
-                f"{event.source}: {event.reason}; trying again in {event.delay_seconds:g} s"
+                _("%(folder)s: %(reason)s; trying again in %(seconds)s s")
+                % {
+                    "folder": event.source,
+                    "reason": recorded(event.reason),
+                    "seconds": _number(event.delay_seconds),
+                }
             )
         elif isinstance(event, FolderFinished):
             self.out.write(_folder_line(event.result))
 
 
 def _folder_line(folder: FolderResult) -> str:
+    reason = recorded(folder.reason)
     if folder.status == FolderStatus.EXCLUDED:
-        return f"{folder.source}: left out ({folder.reason})"
+        return _("%(folder)s: left out. %(reason)s") % {"folder": folder.source, "reason": reason}
     line = f"{folder.source} -> {folder.target}: "
     if folder.status == FolderStatus.FAILED:
-        return line + f"FAILED: {folder.reason}"
+        return line + _("FAILED: %(reason)s") % {"reason": reason}
     if folder.status == FolderStatus.PLANNED:
-        line += (
-            f"{folder.source_messages} messages ({_megabytes(folder.source_bytes)}), "
-            f"{folder.to_copy} to copy, {folder.already_present} already there"
-        )
+        line += ngettext(
+            "%(messages)d message (%(size)s), %(to_copy)d to copy, %(present)d already there",
+            "%(messages)d messages (%(size)s), %(to_copy)d to copy, %(present)d already there",
+            folder.source_messages,
+        ) % {
+            "messages": folder.source_messages,
+            "size": _megabytes(folder.source_bytes),
+            "to_copy": folder.to_copy,
+            "present": folder.already_present,
+        }
+    elif folder.status == FolderStatus.STOPPED:
+        line += _("%(copied)d copied, %(present)d already there (stopped)") % {
+            "copied": folder.copied,
+            "present": folder.already_present,
+        }
     else:
-        line += f"{folder.copied} copied, {folder.already_present} already there" + (
-            " (stopped)" if folder.status == FolderStatus.STOPPED else ""
-        )
+        line += _("%(copied)d copied, %(present)d already there") % {
+            "copied": folder.copied,
+            "present": folder.already_present,
+        }
     if folder.skipped or folder.failed:
-        line += f", {folder.skipped} skipped, {folder.failed} failed"
+        line += _(", %(skipped)d skipped, %(failed)d failed") % {
+            "skipped": folder.skipped,
+            "failed": folder.failed,
+        }
     if folder.verification and not folder.verification.ok:
-        line += (
-            f", NOT VERIFIED: {len(folder.verification.missing)} missing, "
-            f"{len(folder.verification.surplus)} surplus"
-        )
-    if folder.reason:
-        line += f" ({folder.reason})"
+        line += _(", NOT VERIFIED: %(missing)d missing, %(surplus)d surplus") % {
+            "missing": len(folder.verification.missing),
+            "surplus": len(folder.verification.surplus),
+        }
+    if reason:
+        line += f" ({reason})"
     return line
 
 
 def _summary(report: CopyReport) -> str:
     lines = []
     if report.dry_run:
-        lines.append("Dry run: nothing was written.")
+        lines.append(_("Dry run: nothing was written."))
         lines.extend(_folder_line(f) for f in report.folders)
     problems = report.problems(Severity.SKIPPED, Severity.FAILED, Severity.NOTE)
     if problems:
-        lines.append("Messages to look at:")
+        lines.append(_("Messages to look at:"))
         for folder, p in problems:
             lines.append(
-                f"  {folder.source}: {p.kind.value}: {p.subject or '(no subject)'!r} of "
-                f"{p.date or 'unknown date'}: {p.detail}"
+                "  "
+                + _("%(folder)s: %(problem)s: %(subject)s (%(date)s): %(detail)s")
+                % {
+                    "folder": folder.source,
+                    "problem": PROBLEM_LABELS.get(p.kind.value, p.kind.value),
+                    "subject": repr(p.subject) if p.subject else _("(no subject)"),
+                    "date": p.date or _("date unknown"),
+                    "detail": recorded(p.detail),
+                }
             )
-    lines.extend(f"warning: {w}" for w in report.warnings)
-    verdict = (
-        "verified"
-        if report.verified
-        else "stopped before the end"
-        if report.stopped
-        else "not verified"
-        if not report.dry_run
-        else "planned"
-    )
+    lines.extend(_("warning: %(warning)s") % {"warning": recorded(w)} for w in report.warnings)
+    if report.verified:
+        verdict = pgettext("the copy's outcome", "verified")
+    elif report.stopped:
+        verdict = pgettext("the copy's outcome", "stopped before the end")
+    elif not report.dry_run:
+        verdict = pgettext("the copy's outcome", "not verified")
+    else:
+        verdict = pgettext("the copy's outcome", "planned")
     lines.append(
-        f"Copied {report.messages_copied} messages ({_megabytes(report.bytes_copied)}) in "
-        f"{report.seconds:.1f} s; {verdict}."
+        ngettext(
+            "Copied %(messages)d message (%(size)s) in %(seconds)s s; %(verdict)s.",
+            "Copied %(messages)d messages (%(size)s) in %(seconds)s s; %(verdict)s.",
+            report.messages_copied,
+        )
+        % {
+            "messages": report.messages_copied,
+            "size": _megabytes(report.bytes_copied),
+            "seconds": _number(report.seconds, 1),
+            "verdict": verdict,
+        }
     )
     return "\n".join(lines)
 
 
 def _megabytes(size: int) -> str:
-    return f"{size / 1e6:.1f} MB"
+    return f"{_number(size / 1e6, 1)} MB"
+
+
+def _number(value: float, places: int | None = None) -> str:
+    """A number as the language writes it ("2.5" or "2,5"); whole seconds without places."""
+    if places is None:
+        places = 0 if float(value).is_integer() else 1
+    return formats.number_format(value, places)

@@ -14,10 +14,12 @@ import sys
 
 from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from migrator.directory import ImportOptions, import_directory
 from migrator.directory_session import DirectoryBind, LdapSecurity, parse_ldap_url
 from migrator.errors import MigratorError
+from wizard.recorded import recorded
 
 EXIT_FAILED = 2
 
@@ -51,7 +53,7 @@ class Command(BaseCommand):
         try:
             snapshot = self._import(options)
         except MigratorError as e:
-            self.stderr.write(f"importdirectory: {e}")
+            self.stderr.write(f"importdirectory: {recorded(str(e))}")
             sys.exit(EXIT_FAILED)
         if options["json"]:
             self.stdout.write(json.dumps(snapshot.to_json(), ensure_ascii=False))
@@ -59,15 +61,15 @@ class Command(BaseCommand):
         for user in snapshot.users:
             flag = " " + _("(disabled)") if user.disabled else ""
             self.stdout.write(f"{user.sam}\t{user.primary or '-'}\t{user.display_name}{flag}")
-        self.stdout.write(
-            _("%(users)d users, %(groups)d groups, %(contacts)d contacts, %(left_out)d left out")
-            % {
-                "users": len(snapshot.users),
-                "groups": len(snapshot.groups),
-                "contacts": len(snapshot.contacts),
-                "left_out": len(snapshot.left_out),
-            }
+        users, groups = len(snapshot.users), len(snapshot.groups)
+        contacts, left_out = len(snapshot.contacts), len(snapshot.left_out)
+        parts = (
+            ngettext("%(count)d user", "%(count)d users", users) % {"count": users},
+            ngettext("%(count)d group", "%(count)d groups", groups) % {"count": groups},
+            ngettext("%(count)d contact", "%(count)d contacts", contacts) % {"count": contacts},
+            _("%(count)d left out") % {"count": left_out},
         )
+        self.stdout.write(", ".join(parts))
 
     def _import(self, options):
         password = os.environ.get(options["password_env"] or "")
