@@ -16,14 +16,25 @@ from wizard.roles import Role, give_role
 
 
 class Command(BaseCommand):
-    help = "Create an account for a migration admin or a helpdesk member."
+    # A property, so that --help reads in the installation's language (argparse cannot take
+    # gettext_lazy's strings).
+    @property
+    def help(self) -> str:
+        return _("Create an account for a migration admin or a helpdesk member.")
 
     def add_arguments(self, parser):
-        parser.add_argument("name")
-        parser.add_argument("--role", required=True, choices=[r.value for r in Role])
-        parser.add_argument("--email", default="")
+        parser.add_argument("name", help=_("the account's login name"))
         parser.add_argument(
-            "--password-env", metavar="VAR", help="read the password from this variable"
+            "--role",
+            required=True,
+            choices=[r.value for r in Role],
+            help=_("admin may change everything; helpdesk reads and signs off"),
+        )
+        parser.add_argument("--email", default="", help=_("the account's e-mail address"))
+        parser.add_argument(
+            "--password-env",
+            metavar="VAR",
+            help=_("read the password from this variable (else it is asked for twice)"),
         )
 
     def handle(self, name, role, email, password_env, **options):

@@ -35,33 +35,42 @@ EXIT_UNREADABLE = 2
 
 
 class Command(BaseCommand):
-    help = "Replace Exchange's internal addresses in .vcf, .ics and .csv files by SMTP addresses."
     requires_system_checks = []
     requires_migrations_checks = False
 
+    # A property, so that --help reads in the installation's language (argparse cannot take
+    # gettext_lazy's strings).
+    @property
+    def help(self) -> str:
+        return _(
+            "Replace Exchange's internal addresses in .vcf, .ics and .csv files by SMTP addresses."
+        )
+
     def add_arguments(self, parser):
-        parser.add_argument("inputs", nargs="+", metavar="INPUT", help=".vcf, .ics or .csv files")
+        parser.add_argument(
+            "inputs", nargs="+", metavar="INPUT", help=_(".vcf, .ics or .csv files")
+        )
         parser.add_argument(
             "--output-dir",
             required=True,
             metavar="DIR",
-            help="where the converted files go, under their own names",
+            help=_("where the converted files go, under their own names"),
         )
         source = parser.add_mutually_exclusive_group()
         source.add_argument(
-            "--directory", metavar="FILE", help="the JSON printed by “importdirectory --json”"
+            "--directory", metavar="FILE", help=_("the JSON printed by “importdirectory --json”")
         )
         source.add_argument(
             "--migration",
             type=int,
             metavar="ID",
-            help="use the directory imported in this migration (default: the most recent one)",
+            help=_("use the directory imported in this migration (default: the most recent one)"),
         )
-        parser.add_argument("--report", metavar="FILE", help="write the JSON report here")
+        parser.add_argument("--report", metavar="FILE", help=_("write the JSON report here"))
         parser.add_argument(
             "--exact-only",
             action="store_true",
-            help="never match a DN while ignoring Exchange's -<hex> suffix",
+            help=_("never match a DN while ignoring Exchange's -<hex> suffix"),
         )
 
     def handle(self, *args, **options):

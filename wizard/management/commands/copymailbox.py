@@ -37,100 +37,123 @@ ADMIN_MODES = {"plain": LoginMode.ADMIN_PLAIN, "master": LoginMode.ADMIN_MASTER}
 
 
 class Command(BaseCommand):
-    help = "Copy one mailbox over IMAP; running it again copies only what is missing."
     requires_system_checks: list[str] = []
 
+    # A property, so that --help reads in the installation's language (argparse cannot take
+    # gettext_lazy's strings).
+    @property
+    def help(self) -> str:
+        return _("Copy one mailbox over IMAP; running it again copies only what is missing.")
+
     def add_arguments(self, parser):
+        titles = {
+            "source": pgettext("copymailbox's options", "source"),
+            "target": pgettext("copymailbox's options", "target"),
+        }
         for side in ("source", "target"):
-            group = parser.add_argument_group(side)
+            group = parser.add_argument_group(titles[side])
             group.add_argument(
                 f"--{side}",
                 required=True,
                 metavar="URL",
-                help="imaps://host:port, imap://host:port?starttls or imap://host:port",
+                help=_("imaps://host:port, imap://host:port?starttls or imap://host:port"),
             )
             group.add_argument(
-                f"--{side}-user", required=True, metavar="USER", help="the mailbox's user"
+                f"--{side}-user", required=True, metavar="USER", help=_("the mailbox's user")
             )
             group.add_argument(
                 f"--{side}-admin",
                 metavar="ADMIN",
-                help="log in as this administrator acting for the user",
+                help=_("log in as this administrator acting for the user"),
             )
             group.add_argument(
                 f"--{side}-admin-mode",
                 choices=sorted(ADMIN_MODES),
                 default="plain",
-                help="SASL PLAIN with authorization identity (Exchange), or "
-                "master-user login USER*ADMIN (Dovecot)",
+                help=_(
+                    "SASL PLAIN with authorization identity (Exchange), or master-user login "
+                    "USER*ADMIN (Dovecot); default: %(default)s"
+                ),
             )
-            group.add_argument(f"--{side}-master-separator", default="*", metavar="SEP")
+            group.add_argument(
+                f"--{side}-master-separator",
+                default="*",
+                metavar="SEP",
+                help=_("what joins USER and ADMIN in a master-user login (default: %(default)s)"),
+            )
             group.add_argument(
                 f"--{side}-password-env",
                 required=True,
                 metavar="VAR",
-                help=f"the variable holding the password (the admin's, with --{side}-admin)",
+                help=_("the variable holding the password (the admin's, with %(option)s)")
+                % {"option": f"--{side}-admin"},
             )
         parser.add_argument(
             "--exclude",
             action="append",
             default=[],
             metavar="REGEX",
-            help="leave out source folders whose name matches",
+            help=_("leave out source folders whose name matches"),
         )
         parser.add_argument(
             "--map",
             action="append",
             default=[],
             metavar="SRC=DST",
-            help="rename source folders matching the regular expression SRC "
-            "(whole name) to DST; subfolders follow",
+            help=_(
+                "rename source folders matching the regular expression SRC (whole name) to DST; "
+                "subfolders follow"
+            ),
         )
         parser.add_argument(
-            "--max-size", type=int, metavar="BYTES", help="skip and report larger messages"
+            "--max-size", type=int, metavar="BYTES", help=_("skip and report larger messages")
         )
-        parser.add_argument("--ca-file", metavar="FILE", help="CA certificates to verify TLS with")
+        parser.add_argument(
+            "--ca-file", metavar="FILE", help=_("CA certificates to verify TLS with")
+        )
         parser.add_argument(
             "--insecure",
             action="store_true",
-            help="do not verify TLS certificates (said in the output)",
+            help=_("do not verify TLS certificates (said in the output)"),
         )
-        parser.add_argument("--dry-run", action="store_true", help="plan and count, write nothing")
-        parser.add_argument("--json", action="store_true", help="print one JSON object")
+        parser.add_argument(
+            "--dry-run", action="store_true", help=_("plan and count, write nothing")
+        )
+        parser.add_argument("--json", action="store_true", help=_("print one JSON object"))
         parser.add_argument(
             "--repair",
             action="store_true",
-            help="encode 8-bit header bytes and drop NUL bytes the target refuses",
+            help=_("encode 8-bit header bytes and drop NUL bytes the target refuses"),
         )
         parser.add_argument(
             "--sync-flags",
             action="store_true",
-            help="also update flags of messages already on the target",
+            help=_("also update flags of messages already on the target"),
         )
         parser.add_argument(
             "--verify-full",
             action="store_true",
-            help="verify by reading every copied header back (slower for the target)",
+            help=_("verify by reading every copied header back (slower for the target)"),
         )
         parser.add_argument(
             "--connections",
             type=int,
             default=CopyOptions.connections,
             metavar="N",
-            help="folders copied side by side",
+            help=_("folders copied side by side (default: %(default)s)"),
         )
         parser.add_argument(
             "--batch-messages",
             type=int,
             default=CopyOptions.batch_messages,
             metavar="N",
-            help="messages per batch",
+            help=_("messages per batch (default: %(default)s)"),
         )
         parser.add_argument(
             "--max-bytes-per-second",
             type=int,
             metavar="BYTES",
-            help="cap the bandwidth, each way (a daytime copy should not hurt users)",
+            help=_("cap the bandwidth, each way (a daytime copy should not hurt users)"),
         )
 
     def handle(self, *args, **opts):

@@ -14,7 +14,13 @@ from wizard.roles import GROUP_NAMES, Role, give_role
 
 
 class Command(BaseCommand):
-    help = "Create the account 'admin' with a generated password if no migration admin exists."
+    # A property, so that --help reads in the installation's language (argparse cannot take
+    # gettext_lazy's strings).
+    @property
+    def help(self) -> str:
+        return _(
+            "Create the account 'admin' with a generated password if no migration admin exists."
+        )
 
     def handle(self, **options):
         User = get_user_model()
@@ -29,5 +35,6 @@ class Command(BaseCommand):
             _(
                 "\n  First admin account created. Log in as  admin  with password  %(password)s\n"
                 "  (shown only now; change it with `manage.py changepassword admin`)\n"
-            ) % {"password": password}
+            )
+            % {"password": password}
         )

@@ -25,29 +25,53 @@ EXIT_FAILED = 2
 
 
 class Command(BaseCommand):
-    help = "Read users, groups and contacts from Active Directory and print them."
     requires_system_checks = []
     requires_migrations_checks = False
 
+    # A property, so that --help reads in the installation's language (argparse cannot take
+    # gettext_lazy's strings).
+    @property
+    def help(self) -> str:
+        return _("Read users, groups and contacts from Active Directory and print them.")
+
     def add_arguments(self, parser):
-        parser.add_argument("--url", required=True, help="ldaps://host:636 or ldap://host:389")
-        parser.add_argument("--bind", required=True,
-                            help="user@domain (UPN), DOMAIN\\user or a DN")
-        parser.add_argument("--password-env", required=True, metavar="VAR",
-                            help="the variable holding the bind password")
-        parser.add_argument("--base-dn", required=True, help="where to search")
-        parser.add_argument("--filter", default="", help="an LDAP filter narrowing the users")
-        parser.add_argument("--ca-file", help="the CA certificate(s) that signed the server's")
-        parser.add_argument("--insecure", action="store_true",
-                            help="do not verify the server's certificate")
-        parser.add_argument("--tls-name", help="the name on the certificate, when --url uses "
-                                               "another one (an IP address)")
-        parser.add_argument("--plain", action="store_true",
-                            help="ldap:// without StartTLS: password and data unencrypted")
-        parser.add_argument("--keep-system-accounts", action="store_true",
-                            help="import krbtgt, HealthMailbox… and the like as users")
-        parser.add_argument("--page-size", type=int, default=500, help="entries per page")
-        parser.add_argument("--json", action="store_true", help="print one JSON object")
+        parser.add_argument("--url", required=True, help=_("ldaps://host:636 or ldap://host:389"))
+        parser.add_argument(
+            "--bind", required=True, help=_("user@domain (UPN), DOMAIN\\user or a DN")
+        )
+        parser.add_argument(
+            "--password-env",
+            required=True,
+            metavar="VAR",
+            help=_("the variable holding the bind password"),
+        )
+        parser.add_argument("--base-dn", required=True, help=_("where to search"))
+        parser.add_argument("--filter", default="", help=_("an LDAP filter narrowing the users"))
+        parser.add_argument("--ca-file", help=_("the CA certificate(s) that signed the server's"))
+        parser.add_argument(
+            "--insecure", action="store_true", help=_("do not verify the server's certificate")
+        )
+        parser.add_argument(
+            "--tls-name",
+            help=_("the name on the certificate, when --url uses another one (an IP address)"),
+        )
+        parser.add_argument(
+            "--plain",
+            action="store_true",
+            help=_("ldap:// without StartTLS: password and data unencrypted"),
+        )
+        parser.add_argument(
+            "--keep-system-accounts",
+            action="store_true",
+            help=_("import krbtgt, HealthMailbox… and the like as users"),
+        )
+        parser.add_argument(
+            "--page-size",
+            type=int,
+            default=500,
+            help=_("entries per page (default: %(default)s)"),
+        )
+        parser.add_argument("--json", action="store_true", help=_("print one JSON object"))
 
     def handle(self, *args, **options):
         try:
@@ -79,8 +103,11 @@ class Command(BaseCommand):
                 % {"variable": options["password_env"]}
             )
         endpoint = parse_ldap_url(
-            options["url"], plain=options["plain"], ca_file=options["ca_file"],
-            insecure=options["insecure"], tls_name=options["tls_name"],
+            options["url"],
+            plain=options["plain"],
+            ca_file=options["ca_file"],
+            insecure=options["insecure"],
+            tls_name=options["tls_name"],
         )
         if endpoint.security == LdapSecurity.PLAIN:
             self.stderr.write(
@@ -91,9 +118,11 @@ class Command(BaseCommand):
                 )
             )
         return import_directory(
-            endpoint, DirectoryBind(options["bind"], password),
+            endpoint,
+            DirectoryBind(options["bind"], password),
             options=ImportOptions(
-                base_dn=options["base_dn"], user_filter=options["filter"],
+                base_dn=options["base_dn"],
+                user_filter=options["filter"],
                 page_size=options["page_size"],
                 keep_system_accounts=options["keep_system_accounts"],
             ),
