@@ -4,6 +4,8 @@ from."""
 
 from __future__ import annotations
 
+import smtplib
+import socket
 from datetime import timedelta
 
 import pytest
@@ -100,6 +102,18 @@ def test_a_failed_run_mails_the_admins_with_its_reason(migration, admins):
     assert message.subject == f"[Corp] The copy of {user.sam} failed"
     assert "Login refused by Exchange." in message.body
     assert sorted(message.to) == admins
+
+
+def test_a_mail_server_that_never_answers_does_not_hold_the_worker(migration, admins, settings):
+    """It accepts the connection and says nothing: the task gives up after EMAIL_TIMEOUT."""
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    user = migration.mailbox_users.get(copy__state=State.FAILED)
+    run = finished_run(user, CopyRun.Outcome.FAILED, "Login refused by Exchange.")
+    with socket.create_server(("127.0.0.1", 0)) as silent:
+        settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", silent.getsockname()[1]
+        settings.EMAIL_TIMEOUT = 1
+        with pytest.raises(smtplib.SMTPServerDisconnected, match="timed out"):
+            notifications.send_copy_notifications(run.pk)
 
 
 def test_no_failure_mail_when_switched_off(migration, admins):
