@@ -85,6 +85,8 @@ def copy_mailbox(
             reconciled = _retrying(
                 lambda: reconcile(pair.source, pair.target, plans, options), pair, options
             )
+            for result in reconciled.left_behind:
+                sink.report(FolderFinished(result))
         largest_first = {f.source: -(f.messages or 0) for f in found}
         run = _Run(plans, largest_first, listing, options, sink, should_stop)
         results = reconciled.merged(run.copy(source_main, target_main))

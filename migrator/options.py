@@ -26,6 +26,12 @@ class CopyOptions:
     follow_moves: bool = False
     report_deleted: bool = False
     remove_deleted: bool = False
+    # The folders earlier copies of this mailbox copied into, (source folder, target folder),
+    # as the caller kept them. With `follow_moves`, a target folder here whose source folder is
+    # gone (renamed or deleted by the user) is reconciled too: its messages follow the user's
+    # move, what is left is treated as deleted, and the emptied folder goes with
+    # `remove_deleted`. Target folders not named here are never touched.
+    earlier_folders: tuple[tuple[str, str], ...] = ()
     # After the cutover: only source messages with an internal date from this moment on are
     # copied, so that what the user has moved or deleted on the target does not come back.
     only_since: datetime | None = None

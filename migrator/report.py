@@ -86,6 +86,10 @@ class FolderStatus(StrEnum):
     EXCLUDED = "excluded"  # left out by rule: non-mail folder, exclusion, shared namespace
     FAILED = "failed"
     STOPPED = "stopped"  # a cancel request came first
+    # A target folder an earlier copy made, whose source folder the user renamed or deleted
+    # since (migrator.reconcile): emptied into the folders its messages are in now, and
+    # removed or kept.
+    GONE = "gone_from_source"
 
 
 @dataclass(frozen=True)
@@ -192,7 +196,9 @@ class CopyReport:
         """Every folder that was copied was compared with its source and matched."""
         if self.dry_run or self.stopped:
             return False
-        copied = [f for f in self.folders if f.status != FolderStatus.EXCLUDED]
+        copied = [
+            f for f in self.folders if f.status not in (FolderStatus.EXCLUDED, FolderStatus.GONE)
+        ]
         return all(f.verification is not None and f.verification.ok for f in copied)
 
     @property

@@ -74,9 +74,13 @@ def copy_inputs(user: MailboxUser) -> CopyInputs:
     source, target = servers[ImapServer.Role.SOURCE], servers[ImapServer.Role.TARGET]
     password = user.password.reveal() if user.password else ""
     cap = user.migration.bandwidth_cap_kb
+    # What earlier copies copied into, as their folder rows say: a delta before the cutover
+    # looks at those whose source folder the user renamed or deleted (migrator.reconcile).
+    earlier = user.folder_results.exclude(target_name="").filter(left_out="")
     options = CopyOptions(
         max_message_bytes=user.migration.max_message_mb * 1024 * 1024,
         max_bytes_per_second=cap * 1024 if cap else None,
+        earlier_folders=tuple(earlier.values_list("source_name", "target_name")),
     )
     return CopyInputs(
         imap_endpoint(source),

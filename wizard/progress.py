@@ -88,10 +88,14 @@ class DbProgress:
 
     def _finish_folder(self, result: EngineFolderResult) -> None:
         self.flush()
-        FolderResult.objects.filter(mailbox_user_id=self.user_id, source_name=result.source).update(
-            **folder_result_fields(result)
-        )
-        if result.status == FolderStatus.EXCLUDED:
+        fields = folder_result_fields(result)
+        rows = FolderResult.objects.filter(mailbox_user_id=self.user_id, source_name=result.source)
+        if not rows.update(**fields):
+            # A folder of an earlier copy whose source folder is gone: not in the plan's rows.
+            FolderResult.objects.create(
+                mailbox_user_id=self.user_id, source_name=result.source, **fields
+            )
+        if result.status in (FolderStatus.EXCLUDED, FolderStatus.GONE):
             return
         self._update(
             folders_done=F("folders_done") + 1,

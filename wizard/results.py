@@ -101,6 +101,7 @@ PROBLEM_LABELS = {
     "failed": _("the folder failed"),
     "stopped": _("the copy was stopped"),
     "excluded": _("excluded folder"),
+    "gone_from_source": _("folder renamed or deleted on Exchange"),
     "copied": _("note"),
     "planned": _("note"),
 }
