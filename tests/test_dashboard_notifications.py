@@ -202,6 +202,20 @@ def test_a_sample_is_taken_of_each_migration_with_copies_running(migration):
     assert not idle.throughput_samples.exists()
 
 
+def test_samples_older_than_a_week_go_when_the_next_are_taken(migration):
+    now = timezone.now()
+    for days_ago in (8, 6):
+        ThroughputSample.objects.create(
+            migration=migration, at=now - timedelta(days=days_ago), bytes_copied=1, copying=1
+        )
+
+    throughput.record_throughput_samples()
+
+    ages = sorted(round((now - at) / timedelta(days=1)) for at in
+                  ThroughputSample.objects.values_list("at", flat=True))
+    assert ages == [0, 6]  # the new sample, and the one of six days ago
+
+
 def test_the_chart_is_drawn_from_the_samples(migration, admin_client):
     now = timezone.now()
     for minutes_ago, copied in ((3, 0), (2, 60_000_000), (1, 180_000_000)):

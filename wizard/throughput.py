@@ -11,18 +11,21 @@ from celery import shared_task
 from django.core.cache import cache
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from wizard import charts
 from wizard.models import CopyRun, MailboxCopy, Migration, ThroughputSample
 
 RUNNING = (MailboxCopy.State.COPYING, MailboxCopy.State.VERIFYING)
 CHART_HOURS = 24
+KEEP_DAYS = 7  # samples older than this are deleted: the chart shows the last day only
 CHART_CACHE_SECONDS = 300
 
 
 @shared_task
 def record_throughput_samples() -> str:
-    """One sample for every migration with a copy running now."""
+    """One sample for every migration with a copy running now; the old ones go."""
+    ThroughputSample.objects.filter(at__lt=timezone.now() - timedelta(days=KEEP_DAYS)).delete()
     migrations = Migration.objects.annotate(
         copying=Count("mailbox_users__copy", filter=Q(mailbox_users__copy__state__in=RUNNING))
     ).filter(copying__gt=0)
