@@ -59,3 +59,15 @@ def test_the_helpdesk_reads_but_gets_403_on_admin_pages(helpdesk_client, migrati
     response = helpdesk_client.post(reverse("new_migration"), {"name": "x", "mode": "offline"})
     assert response.status_code == 403
     assert Migration.objects.count() == 1
+
+
+@pytest.mark.parametrize("step", ["servers", "mail_flow"])
+def test_the_helpdesk_reads_the_settings_in_fields_it_cannot_change(
+    step, helpdesk_client, admin_client, migration
+):
+    address = reverse("step", args=[migration.pk, step])
+    read_only = helpdesk_client.get(address).content.decode()
+    assert '<fieldset class="form-fields" disabled>' in read_only
+    assert "<input" in read_only and ">Save</button>" not in read_only
+    editable = admin_client.get(address).content.decode()
+    assert '<fieldset class="form-fields">' in editable and ">Save</button>" in editable
